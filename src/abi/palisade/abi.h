@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0) */
+/*
+ * The kernel/user ABI of Palisade: every record the BPF programs write to the
+ * ring buffer and every map value user space reads or writes is defined here,
+ * once, for both the BPF C and the C++ side.
+ *
+ * Record layout: a fixed struct (which starts with pl_event_header) followed by
+ * a variable-length tail. The fixed struct names the length of each tail field
+ * (bytes, trailing NUL included, 0 = absent); tail fields follow one another in
+ * the order the struct lists their lengths. hdr.size covers fixed part + tail.
+ * Bump PL_ABI_VERSION whenever a layout changes: recorded files carry it.
+ */
+#ifndef PALISADE_ABI_H
+#define PALISADE_ABI_H
+
+#if defined(__bpf__)
+/* vmlinux.h provides the __u* types in BPF builds. */
+#else
+#include <linux/types.h>
+#endif
+
+#define PL_ABI_VERSION 1
+
+/* Bounds chosen so one record fits the per-CPU scratch buffer. */
+#define PL_PATH_MAX 4096      /* one resolved or user path, NUL included */
+#define PL_PATH_DEPTH 48      /* dentry components walked in the kernel */
+#define PL_ARGV_MAX 2048      /* argv bytes kept, NUL-separated */
+#define PL_NAME_MAX 256       /* short strings: memfd names, module names */
+#define PL_SOCKADDR_MAX 112   /* sizeof(struct sockaddr_un) rounded up */
+#define PL_EVENT_MAX 16384    /* largest record; power of two (masking) */
+#define PL_COMM_LEN 16
+#define PL_SYSCALL_MAX 512    /* syscall numbers dispatched (x86_64 < 512) */
+
+enum pl_event_type {
+    PL_EV_EXEC = 1,
+    PL_EV_FORK = 2,
+    PL_EV_EXIT = 3,
+    PL_EV_OPEN = 4,
+    PL_EV_FILE_OP = 5,
+    PL_EV_NET = 6,
+    PL_EV_SYSCALL = 7, /* privilege / tampering syscalls with raw args */
+    PL_EV_TYPE_MAX = 8,
+};
+
+/* pl_event_header.flags */
+enum pl_header_flags {
+    PL_HDR_SNAPSHOT = 1 << 0, /* synthesised from /proc at start, not seen live */
+};
+
+struct pl_event_header {
+    __u64 ts_ns; /* CLOCK_BOOTTIME */
+    __u32 size;  /* whole record, tail included */
+    __u16 type;  /* enum pl_event_type */
+    __u16 flags; /* enum pl_header_flags */
+    __u32 tgid;
+    __u32 tid;
+};
+
+/*
+ * A process image is named by (start_ns, pid): start_ns is the boot-clock time
+ * of the fork or exec that created the image. Processes that predate the
+ * sensor use their start time from /proc, rounded to clock ticks, which the
+ * kernel side reproduces exactly (see pl_exec_id_fallback).
+ */
+struct pl_exec_id {
+    __u64 start_ns;
+    __u32 pid;
+    __u32 pad;
+};
+
+/* Value of the in-kernel process map (key: tgid). */
+struct pl_proc_state {
+    struct pl_exec_id exec_id;
+    struct pl_exec_id parent_exec_id;
+};
+
+struct pl_namespaces {
+    __u32 pid;
+    __u32 mnt;
+    __u32 net;
+    __u32 user;
+    __u32 uts;
+    __u32 ipc;
+    __u32 cgroup;
+    __u32 pad;
+};
+
+struct pl_creds {
+    __u32 uid, gid, euid, egid, suid, sgid, fsuid, fsgid;
+    __u32 loginuid;
+    __u32 pad;
+    __u64 cap_effective;
+    __u64 cap_permitted;
+};
+
+/* pl_exec_event.flags */
+enum pl_exec_flags {
+    PL_EXEC_ARGV_TRUNCATED = 1 << 0,
+    PL_EXEC_MEMFD = 1 << 1,        /* binary is a memfd (fileless exec) */
+    PL_EXEC_DELETED = 1 << 2,      /* binary has no link left on disk */
+    PL_EXEC_PATH_TRUNCATED = 1 << 3,
+    PL_EXEC_SETUID = 1 << 4,       /* euid differs from uid after exec */
+};
+
+struct pl_exec_event {
+    struct pl_event_header hdr;
+    struct pl_exec_id exec_id;
+    struct pl_exec_id parent_exec_id;
+    __u32 ppid;
+    __u32 flags; /* enum pl_exec_flags */
+    __u64 cgroup_id;
+    __u64 start_boottime_ns; /* task start (fork) time */
+    struct pl_creds creds;
+    struct pl_namespaces ns;
+    __u32 tty;   /* controlling tty as /proc/PID/stat tty_nr encodes it, 0 = none */
+    __u32 sessionid;
+    char comm[PL_COMM_LEN];
+    __u16 filename_len; /* string given to execve (bprm->filename) */
+    __u16 path_len;     /* binary path resolved from bprm->file */
+    __u16 argv_len;     /* NUL-separated arguments */
+    __u16 cwd_len;
+    /* tail: filename, path, argv, cwd */
+};
+
+/* pl_fork_event.flags */
+enum pl_fork_flags {
+    PL_FORK_THREAD = 1 << 0,
+};
+
+struct pl_fork_event {
+    struct pl_event_header hdr; /* tgid/tid: the child */
+    struct pl_exec_id exec_id;        /* child's (== parent's image for threads) */
+    struct pl_exec_id parent_exec_id;
+    __u32 parent_tgid;
+    __u32 parent_tid;
+    __u32 flags; /* enum pl_fork_flags */
+    __u32 pad;
+};
+
+struct pl_exit_event {
+    struct pl_event_header hdr;
+    struct pl_exec_id exec_id;
+    __s32 exit_code; /* as in wait(2): (code << 8) | signal */
+    __u32 pad;
+};
+
+struct pl_open_event {
+    struct pl_event_header hdr;
+    __s64 ret; /* fd or -errno */
+    __u32 syscall_nr;
+    __s32 dirfd;
+    __u32 flags;
+    __u32 mode;
+    __u16 path_len; /* as the caller gave it */
+    __u16 dir_len;  /* resolved dirfd/cwd, only when path is relative */
+    __u32 pad;
+    /* tail: path, dir */
+};
+
+/* Filesystem changes: unlink, rename, link, symlink, chmod, chown, mkdir,
+ * memfd_create. Unused numeric fields are zero. */
+struct pl_file_op_event {
+    struct pl_event_header hdr;
+    __s64 ret;
+    __u32 syscall_nr;
+    __s32 fd;     /* fd operand for f* variants, -1 otherwise */
+    __u32 flags;  /* *at flags, rename flags, memfd flags */
+    __u32 mode;
+    __u32 uid;
+    __u32 gid;
+    __u16 path_len;  /* first path operand (symlink: the link target) */
+    __u16 path2_len; /* second path operand (new name), memfd name */
+    __u16 dir_len;   /* dirfd/cwd resolved when an operand is relative */
+    __u16 pad;
+    /* tail: path, path2, dir */
+};
+
+enum pl_net_op {
+    PL_NET_CONNECT = 1,
+    PL_NET_ACCEPT = 2,
+    PL_NET_BIND = 3,
+    PL_NET_LISTEN = 4,
+    PL_NET_SENDTO = 5,
+};
+
+struct pl_net_event {
+    struct pl_event_header hdr;
+    __s64 ret;
+    __u32 syscall_nr;
+    __u16 op;     /* enum pl_net_op */
+    __u16 family; /* AF_INET, AF_INET6, AF_UNIX */
+    __u16 sock_type;
+    __u16 protocol;
+    __s32 fd;
+    __u16 local_port;  /* host byte order */
+    __u16 remote_port; /* host byte order */
+    __u32 backlog;
+    __u8 local_addr[16];  /* v4 in the first 4 bytes, network order */
+    __u8 remote_addr[16];
+    __u16 unix_path_len;
+    __u16 pad[3];
+    /* tail: unix path (abstract names start with '@') */
+};
+
+/* Privilege and tampering syscalls. args are the raw syscall arguments;
+ * str holds the one string operand that matters (mount target, module name
+ * or file, prctl name); aux holds a value read in the kernel after the call
+ * (capset: the new effective capabilities; setuid family: new euid). */
+struct pl_syscall_event {
+    struct pl_event_header hdr;
+    __s64 ret;
+    __u32 syscall_nr;
+    __u32 pad;
+    __u64 args[6];
+    __u64 aux;
+    __u16 str_len;
+    __u16 str2_len;
+    __u32 pad2;
+    /* tail: str, str2 */
+};
+
+/*
+ * What a syscall's raw arguments mean. User space fills pl_syscall_kinds[nr]
+ * from the host's syscall table, so the BPF side never hard-codes syscall
+ * numbers and serves every architecture the same way.
+ */
+enum pl_syscall_kind {
+    PL_SC_NONE = 0,
+    /* PL_EV_OPEN */
+    PL_SC_OPEN, PL_SC_OPENAT, PL_SC_OPENAT2, PL_SC_CREAT,
+    /* PL_EV_FILE_OP */
+    PL_SC_UNLINK, PL_SC_UNLINKAT, PL_SC_RENAME, PL_SC_RENAMEAT, PL_SC_RENAMEAT2,
+    PL_SC_LINK, PL_SC_LINKAT, PL_SC_SYMLINK, PL_SC_SYMLINKAT,
+    PL_SC_CHMOD, PL_SC_FCHMOD, PL_SC_FCHMODAT, PL_SC_CHOWN, PL_SC_LCHOWN, PL_SC_FCHOWN,
+    PL_SC_FCHOWNAT, PL_SC_MKDIR, PL_SC_MKDIRAT, PL_SC_MEMFD_CREATE,
+    /* PL_EV_NET */
+    PL_SC_CONNECT, PL_SC_ACCEPT, PL_SC_ACCEPT4, PL_SC_BIND, PL_SC_LISTEN, PL_SC_SENDTO, PL_SC_SENDMSG,
+    /* PL_EV_SYSCALL */
+    PL_SC_SETUID, PL_SC_SETGID, PL_SC_CAPSET, PL_SC_PTRACE, PL_SC_KILL, PL_SC_MOUNT, PL_SC_UMOUNT,
+    PL_SC_INIT_MODULE, PL_SC_FINIT_MODULE, PL_SC_DELETE_MODULE, PL_SC_BPF, PL_SC_UNSHARE,
+    PL_SC_SETNS, PL_SC_PRCTL, PL_SC_MPROTECT, PL_SC_MMAP,
+    PL_SC_KIND_MAX
+};
+
+/* Per-CPU counters, one slot per event type (index 0 = all). */
+struct pl_type_stats {
+    __u64 emitted;
+    __u64 dropped; /* ring buffer full */
+};
+
+/* Sensor configuration written by user space before attach. */
+struct pl_config {
+    __u32 self_tgid;  /* the agent's own events are not reported */
+    __u32 pad;
+};
+
+/* Both sides read these structs byte for byte: pin the layout so a change on
+ * one side cannot silently disagree with the other. */
+#ifdef __cplusplus
+#define PL_ABI_ASSERT(cond) static_assert(cond, #cond)
+#else
+#define PL_ABI_ASSERT(cond) _Static_assert(cond, #cond)
+#endif
+PL_ABI_ASSERT(sizeof(struct pl_event_header) == 24);
+PL_ABI_ASSERT(sizeof(struct pl_exec_id) == 16);
+PL_ABI_ASSERT(sizeof(struct pl_creds) == 56);
+PL_ABI_ASSERT(sizeof(struct pl_namespaces) == 32);
+PL_ABI_ASSERT(sizeof(struct pl_exec_event) == 200);
+PL_ABI_ASSERT(sizeof(struct pl_fork_event) == 72);
+PL_ABI_ASSERT(sizeof(struct pl_exit_event) == 48);
+PL_ABI_ASSERT(sizeof(struct pl_open_event) == 56);
+PL_ABI_ASSERT(sizeof(struct pl_file_op_event) == 64);
+PL_ABI_ASSERT(sizeof(struct pl_net_event) == 96);
+PL_ABI_ASSERT(sizeof(struct pl_syscall_event) == 104);
+/* an exec record with every tail field at its bound fits the scratch buffer */
+PL_ABI_ASSERT(PL_EVENT_MAX >= sizeof(struct pl_exec_event) + 3 * PL_PATH_MAX + PL_ARGV_MAX);
+
+#endif /* PALISADE_ABI_H */

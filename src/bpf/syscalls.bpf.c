@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* One hook on sys_exit serves every syscall: it tail-calls the handler that
+ * user space installed for this syscall number, and costs a failed tail call
+ * for every syscall nobody asked for. Arguments are read from the saved user
+ * registers, so one hook per syscall sees both the arguments and the result. */
+#include "lib/maps.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("raw_tp/sys_exit")
+int pl_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+    struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+    long nr = PL_SYSCALL_NR(regs);
+    if ((unsigned long)nr >= PL_SYSCALL_MAX)
+        return 0;
+    bpf_tail_call(ctx, &pl_syscall_progs, (__u32)nr);
+    return 0;
+}

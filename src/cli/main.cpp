@@ -1,0 +1,51 @@
+// palisade: the command line. Subcommands live in their own files.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/run.h"
+#include "loader/features.h"
+
+namespace {
+
+int print_features()
+{
+    const auto f = palisade::probe_kernel_features();
+    auto yes = [](bool b) { return b ? "yes" : "no"; };
+    std::printf("kernel          %s\nbtf             %s\nringbuf         %s\nraw_tracepoint  %s\n"
+                "kprobe          %s\nfentry          %s\nbpf_lsm         %s\n",
+                f.release.c_str(), yes(f.btf), yes(f.ringbuf), yes(f.raw_tracepoint), yes(f.kprobe), yes(f.fentry),
+                yes(f.bpf_lsm));
+    for (const auto& line : f.degraded())
+        std::printf("degraded        %s\n", line.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    // Logs go to stderr so stdout carries only events.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("palisade"));
+    spdlog::set_pattern("palisade: %^%l%$: %v");
+
+    CLI::App app{"Palisade: eBPF runtime security for Linux hosts and Kubernetes nodes"};
+    app.require_subcommand(1);
+    app.fallthrough();
+    std::string log_level = "info";
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+    palisade::RunOptions run_options;
+    palisade::add_run_command(app, run_options);
+    auto* features = app.add_subcommand("features", "Probe what this kernel offers the sensor and print it");
+
+    CLI11_PARSE(app, argc, argv);
+    spdlog::set_level(spdlog::level::from_str(log_level));
+
+    if (features->parsed())
+        return print_features();
+    return palisade::run_agent(run_options);
+}

@@ -1,0 +1,266 @@
+#include "cli/run.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "event/decoder.h"
+#include "event/syscalls.h"
+#include "loader/sensor.h"
+#include "loader/system.h"
+#include "output/format.h"
+#include "proc/proc_snapshot.h"
+#include "proc/process_cache.h"
+#include "source/record_file.h"
+
+namespace palisade {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop = true; }
+
+void install_signal_handlers()
+{
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;  // no SA_RESTART: the ring-buffer wait returns at once
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+const char* event_group(const Event& ev)
+{
+    switch (ev.type) {
+    case EventType::Exec: return "exec";
+    case EventType::Fork: return "fork";
+    case EventType::Exit: return "exit";
+    default: break;
+    }
+    std::uint32_t nr = std::visit(
+        [](const auto& d) -> std::uint32_t {
+            if constexpr (requires { d.syscall_nr; })
+                return d.syscall_nr;
+            return 0;
+        },
+        ev.data);
+    const auto* sc = syscall_by_nr(nr);
+    return sc ? sc->group : "";
+}
+
+// Decodes records, keeps the process cache, writes the selected events.
+class Pipeline {
+public:
+    Pipeline(OutputFormat format, std::set<std::string> groups, RecordWriter* recorder)
+        : format_(format), groups_(std::move(groups)), recorder_(recorder)
+    {
+    }
+
+    void on_record(std::span<const std::uint8_t> record)
+    {
+        if (recorder_)
+            recorder_->write(record);
+        DecodeError err;
+        auto ev = decode_record(record, &err);
+        if (!ev) {
+            // Counted and exported; only the first few are worth a log line.
+            if (decode_errors_++ < 10)
+                spdlog::warn("dropped an undecodable record: {}", err.message);
+            return;
+        }
+        ++events_total_;
+        ++events_by_type_[static_cast<std::size_t>(ev->type)];
+        cache_.apply(*ev);
+        if (!ev->snapshot() && format_ != OutputFormat::Null && groups_.count(event_group(*ev))) {
+            line_.clear();
+            if (format_ == OutputFormat::Json)
+                formatter_.json(*ev, cache_, line_);
+            else
+                formatter_.text(*ev, cache_, line_);
+            line_.push_back('\n');
+            std::fwrite(line_.data(), 1, line_.size(), stdout);
+        }
+        cache_.settle(*ev);
+    }
+
+    std::string stats_json(const Sensor* sensor) const
+    {
+        const SensorStats kernel = sensor ? sensor->stats() : SensorStats{};
+        std::string by_type;
+        for (std::size_t t = PL_EV_EXEC; t < PL_EV_TYPE_MAX; ++t)
+            by_type += fmt::format("{}\"{}\":{}", by_type.empty() ? "" : ",", event_type_name(EventType(t)),
+                                   events_by_type_[t]);
+        return fmt::format("{{\"events_total\":{},\"drops_total\":{},\"kernel_emitted_total\":{},"
+                           "\"decode_errors\":{},\"events_by_type\":{{{}}},\"process_cache_size\":{},"
+                           "\"process_cache_evictions\":{}}}",
+                           events_total_, kernel.dropped_total(), kernel.emitted_total(), decode_errors_, by_type,
+                           cache_.size(), cache_.evictions());
+    }
+
+    std::uint64_t events_total() const { return events_total_; }
+
+private:
+    OutputFormat format_;
+    std::set<std::string> groups_;
+    RecordWriter* recorder_;
+    ProcessCache cache_;
+    EventFormatter formatter_;
+    fmt::memory_buffer line_;
+    std::uint64_t events_total_ = 0;
+    std::uint64_t decode_errors_ = 0;
+    std::array<std::uint64_t, PL_EV_TYPE_MAX> events_by_type_{};
+};
+
+void write_file_atomically(const std::string& path, const std::string& text)
+{
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << text << '\n';
+    }
+    std::rename(tmp.c_str(), path.c_str());
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, RunOptions& o)
+{
+    auto* run = app.add_subcommand("run", "Start the sensor and print one event per line");
+    run->add_option("-e,--events", o.events, "Event groups to report: all, or a comma list")
+        ->capture_default_str();
+    run->add_option("-o,--output", o.output, "json, text or null")
+        ->check(CLI::IsMember({"json", "text", "null"}))
+        ->capture_default_str();
+    run->add_flag("--stats", o.stats, "Print events/s and drops on stderr periodically");
+    run->add_option("--stats-interval", o.stats_interval_s, "Seconds between --stats lines")->capture_default_str();
+    run->add_option("--stats-file", o.stats_file, "Rewrite this file with JSON counters every second and at exit");
+    run->add_option("--ready-file", o.ready_file, "Create this file once every hook is attached");
+    run->add_option("--record", o.record_file, "Also write every raw record to this file for replay");
+    run->add_option("--replay", o.replay_file, "Read records from a recording instead of the kernel");
+    run->add_option("--lock-file", o.lock_file, "Lock that keeps a second agent from starting")
+        ->capture_default_str();
+    run->add_option("--ringbuf-mb", o.ringbuf_mb, "Ring buffer size in MiB (power of two)")
+        ->check(CLI::Range(1u, 1024u))
+        ->capture_default_str();
+    run->add_option("--duration", o.duration_s, "Stop after this many seconds (0: run until signalled)");
+}
+
+int run_agent(const RunOptions& o)
+{
+    std::set<std::string> groups;
+    std::string error;
+    if (!parse_event_groups(o.events, &groups, &error)) {
+        spdlog::error("{}", error);
+        return 2;
+    }
+    if (o.ringbuf_mb & (o.ringbuf_mb - 1)) {
+        spdlog::error("--ringbuf-mb must be a power of two, got {}", o.ringbuf_mb);
+        return 2;
+    }
+    const OutputFormat format = o.output == "json"   ? OutputFormat::Json
+                                : o.output == "text" ? OutputFormat::Text
+                                                     : OutputFormat::Null;
+    std::unique_ptr<RecordWriter> recorder;
+    if (!o.record_file.empty() && !(recorder = RecordWriter::create(o.record_file, &error))) {
+        spdlog::error("{}", error);
+        return 1;
+    }
+    install_signal_handlers();
+    static char stdout_buffer[1 << 16];
+    std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
+
+    Pipeline pipeline(format, groups, recorder.get());
+    auto handle = [&](std::span<const std::uint8_t> record) { pipeline.on_record(record); };
+
+    InstanceLock lock;
+    std::unique_ptr<Sensor> sensor;
+    std::unique_ptr<RecordSource> source;
+    if (!o.replay_file.empty()) {
+        auto file = FileRecordSource::open(o.replay_file, &error);
+        if (!file) {
+            spdlog::error("{}", error);
+            return 1;
+        }
+        source = std::move(file);
+    } else {
+        if (!lock.acquire(o.lock_file, &error)) {
+            spdlog::error("{}", error);
+            return 1;
+        }
+        SensorOptions sensor_options;
+        sensor_options.groups = groups;
+        sensor_options.ringbuf_bytes = o.ringbuf_mb << 20;
+        sensor_options.exclude_tgid = getpid();
+        sensor = Sensor::start(sensor_options, &error);
+        if (!sensor) {
+            spdlog::error("{}", error);
+            return 1;
+        }
+        for (const auto& line : sensor->features().degraded())
+            spdlog::info("degraded: {}", line);
+        spdlog::info("sensor attached on kernel {}: {}", sensor->features().release,
+                     fmt::join(sensor->attached_hooks(), ", "));
+        // Hooks are live first, so no process is missed; the snapshot then
+        // gives processes that predate the agent their identity and lineage.
+        for (const auto& record : snapshot_processes())
+            handle(record);
+        if (!o.ready_file.empty())
+            std::ofstream(o.ready_file) << getpid() << '\n';
+    }
+
+    using Clock = std::chrono::steady_clock;
+    const auto started = Clock::now();
+    auto last_stats = started, last_stats_file = started;
+    std::uint64_t events_at_last_stats = 0, drops_at_last_stats = 0;
+    int rc = 0;
+    while (!g_stop) {
+        const int n = source ? source->poll(100, handle) : sensor->poll(100, handle);
+        if (n < 0) {
+            spdlog::error("reading events failed: {}", std::strerror(-n));
+            rc = 1;
+            break;
+        }
+        std::fflush(stdout);
+        const auto now = Clock::now();
+        if (o.stats && now - last_stats >= std::chrono::duration<double>(o.stats_interval_s)) {
+            const double secs = std::chrono::duration<double>(now - last_stats).count();
+            const auto drops = sensor ? sensor->stats().dropped_total() : 0;
+            spdlog::info("stats: {:.0f} events/s, {} events, {} drops ({} new)",
+                         (pipeline.events_total() - events_at_last_stats) / secs, pipeline.events_total(), drops,
+                         drops - drops_at_last_stats);
+            events_at_last_stats = pipeline.events_total();
+            drops_at_last_stats = drops;
+            last_stats = now;
+        }
+        if (!o.stats_file.empty() && now - last_stats_file >= std::chrono::seconds(1)) {
+            write_file_atomically(o.stats_file, pipeline.stats_json(sensor.get()));
+            last_stats_file = now;
+        }
+        if (source && source->exhausted())
+            break;
+        if (o.duration_s > 0 && now - started >= std::chrono::duration<double>(o.duration_s))
+            break;
+    }
+    if (sensor)
+        sensor->poll(0, handle);  // what the kernel already wrote still goes out
+    std::fflush(stdout);
+    if (!o.stats_file.empty())
+        write_file_atomically(o.stats_file, pipeline.stats_json(sensor.get()));
+    if (o.stats)
+        spdlog::info("stats: final {}", pipeline.stats_json(sensor.get()));
+    if (auto* file = dynamic_cast<FileRecordSource*>(source.get()); file && !file->truncation().empty())
+        spdlog::warn("{}", file->truncation());
+    return rc;
+}
+
+}  // namespace palisade

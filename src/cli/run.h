@@ -1,0 +1,27 @@
+// `palisade run`: the agent's main loop from a record source to the outputs.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace palisade {
+
+struct RunOptions {
+    std::string events = "all";
+    std::string output = "json";
+    bool stats = false;
+    double stats_interval_s = 5;
+    std::string stats_file;
+    std::string ready_file;
+    std::string record_file;
+    std::string replay_file;
+    std::string lock_file = "/run/palisade.lock";
+    unsigned ringbuf_mb = 16;
+    double duration_s = 0;
+};
+
+void add_run_command(CLI::App& app, RunOptions& options);
+int run_agent(const RunOptions& options);
+
+}  // namespace palisade

@@ -1,0 +1,94 @@
+#include "loader/features.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "loader/system.h"
+
+namespace palisade {
+namespace {
+
+// "r0 = 0; exit": the smallest program the verifier accepts.
+constexpr bpf_insn kReturnZero[] = {
+    {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
+    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+};
+
+// Loads and attaches a trampoline program (fentry or LSM) on `func`.
+bool trampoline_attaches(bpf_prog_type type, bpf_attach_type attach, const char* func)
+{
+    btf* vmlinux = btf__load_vmlinux_btf();
+    if (!vmlinux)
+        return false;
+    const int btf_id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+    btf__free(vmlinux);
+    if (btf_id < 0)
+        return false;
+    LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach, .attach_btf_id = (__u32)btf_id);
+    const int prog = bpf_prog_load(type, "pl_probe", "GPL", kReturnZero, 2, &opts);
+    if (prog < 0)
+        return false;
+    const int link = bpf_link_create(prog, 0, attach, nullptr);
+    const bool ok = link >= 0;
+    if (ok)
+        close(link);
+    close(prog);
+    return ok;
+}
+
+bool kprobes_available()
+{
+    // The kprobe PMU (perf_event_open) or the tracefs interface must exist.
+    return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
+           access("/sys/kernel/tracing/kprobe_events", F_OK) == 0;
+}
+
+bool lsm_list_has_bpf()
+{
+    std::ifstream lsm("/sys/kernel/security/lsm");
+    std::string list((std::istreambuf_iterator<char>(lsm)), std::istreambuf_iterator<char>());
+    return ("," + list + ",").find(",bpf,") != std::string::npos;
+}
+
+}  // namespace
+
+KernelFeatures probe_kernel_features()
+{
+    KernelFeatures f;
+    utsname uts{};
+    if (uname(&uts) == 0)
+        f.release = uts.release;
+    f.btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+    f.ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
+    f.raw_tracepoint = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, nullptr) == 1;
+    f.kprobe = kprobes_available();
+    if (f.btf) {
+        f.fentry = trampoline_attaches(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "do_unlinkat");
+        ensure_mounted("/sys/kernel/security", "securityfs", nullptr);
+        f.bpf_lsm = lsm_list_has_bpf() &&
+                    trampoline_attaches(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open");
+    }
+    return f;
+}
+
+std::vector<std::string> KernelFeatures::degraded() const
+{
+    std::vector<std::string> lines;
+    if (!kprobe)
+        lines.emplace_back("kprobes: not available on this kernel; syscall tracepoints serve every hook");
+    if (!fentry)
+        lines.emplace_back("fentry/fexit: refused by this kernel; raw tracepoints used instead");
+    if (!bpf_lsm)
+        lines.emplace_back("BPF LSM: not active; enforcement that needs it falls back to signals at syscall level");
+    return lines;
+}
+
+}  // namespace palisade

@@ -1,0 +1,24 @@
+// What this kernel offers Palisade, found by trying, never by version number.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace palisade {
+
+struct KernelFeatures {
+    std::string release;  // uname -r, for messages only
+    bool btf = false;     // /sys/kernel/btf/vmlinux: CO-RE can relocate
+    bool ringbuf = false;
+    bool raw_tracepoint = false;
+    bool kprobe = false;  // kprobes built in and attachable
+    bool fentry = false;  // BPF trampolines accept a program here
+    bool bpf_lsm = false; // "bpf" is an active LSM and LSM programs load
+
+    // One line per missing optional feature: what falls back to what.
+    std::vector<std::string> degraded() const;
+};
+
+KernelFeatures probe_kernel_features();
+
+}  // namespace palisade

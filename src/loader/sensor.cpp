@@ -1,0 +1,223 @@
+#include "loader/sensor.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <algorithm>
+#include <numeric>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "event/syscalls.h"
+#include "loader/system.h"
+#include "sensor.skel.h"
+
+namespace palisade {
+namespace {
+
+constexpr const char* kProcessGroups[] = {"exec", "fork", "exit"};
+
+template <class T, void (*Free)(T*)> struct Deleter {
+    void operator()(T* p) const { Free(p); }
+};
+using SkeletonPtr = std::unique_ptr<sensor, Deleter<sensor, sensor__destroy>>;
+void destroy_link(bpf_link* link) { bpf_link__destroy(link); }
+using LinkPtr = std::unique_ptr<bpf_link, Deleter<bpf_link, destroy_link>>;
+using RingBufferPtr = std::unique_ptr<ring_buffer, Deleter<ring_buffer, ring_buffer__free>>;
+
+// libbpf speaks through spdlog at debug level; the user gets one clear line
+// from us, the details with --log-level debug.
+int libbpf_log(libbpf_print_level level, const char* format, va_list args)
+{
+    if (level == LIBBPF_DEBUG && !spdlog::should_log(spdlog::level::trace))
+        return 0;
+    char line[1024];
+    vsnprintf(line, sizeof(line), format, args);
+    std::string text(line);
+    while (!text.empty() && text.back() == '\n')
+        text.pop_back();
+    spdlog::debug("libbpf: {}", text);
+    return 0;
+}
+
+bpf_program* handler_program(sensor& skel, SyscallHandler handler)
+{
+    switch (handler) {
+    case SyscallHandler::Open: return skel.progs.pl_sys_open;
+    case SyscallHandler::FileOp: return skel.progs.pl_sys_file_op;
+    case SyscallHandler::Net: return skel.progs.pl_sys_net;
+    case SyscallHandler::Priv: return skel.progs.pl_sys_priv;
+    }
+    return nullptr;
+}
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+}  // namespace
+
+struct Sensor::Impl {
+    SkeletonPtr skel;
+    std::vector<LinkPtr> links;
+    RingBufferPtr ring;
+    const RecordHandler* handler = nullptr;  // valid during poll()
+
+    static int on_record(void* ctx, void* data, size_t size)
+    {
+        auto* self = static_cast<Impl*>(ctx);
+        (*self->handler)({static_cast<const std::uint8_t*>(data), size});
+        return 0;
+    }
+};
+
+const std::vector<std::string>& event_groups()
+{
+    static const std::vector<std::string> groups = [] {
+        std::vector<std::string> all(std::begin(kProcessGroups), std::end(kProcessGroups));
+        for (const auto& sc : watched_syscalls())
+            if (std::find(all.begin(), all.end(), sc.group) == all.end())
+                all.emplace_back(sc.group);
+        return all;
+    }();
+    return groups;
+}
+
+bool parse_event_groups(const std::string& list, std::set<std::string>* groups, std::string* error)
+{
+    const auto& known = event_groups();
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        auto end = list.find(',', start);
+        auto name = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (name == "all") {
+            groups->insert(known.begin(), known.end());
+        } else if (std::find(known.begin(), known.end(), name) != known.end()) {
+            groups->insert(name);
+        } else if (!name.empty()) {
+            std::string names;
+            for (const auto& g : known)
+                names += (names.empty() ? "" : ", ") + g;
+            *error = fmt::format("unknown event group '{}' (known: all, {})", name, names);
+            return false;
+        }
+        if (end == std::string::npos)
+            break;
+        start = end + 1;
+    }
+    return true;
+}
+
+std::uint64_t SensorStats::emitted_total() const { return std::accumulate(emitted.begin(), emitted.end(), 0ull); }
+std::uint64_t SensorStats::dropped_total() const { return std::accumulate(dropped.begin(), dropped.end(), 0ull); }
+
+Sensor::Sensor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Sensor::~Sensor() = default;  // ring buffer, links, then skeleton: members in reverse order
+
+std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string* error)
+{
+    libbpf_set_print(libbpf_log);
+    if (!prepare_host(error))
+        return nullptr;
+    KernelFeatures features = probe_kernel_features();
+    if (!features.ringbuf || !features.raw_tracepoint) {
+        *error = fmt::format("kernel {} lacks a required BPF feature: {}", features.release,
+                             !features.ringbuf ? "BPF ring buffer (5.8+)" : "raw tracepoints");
+        return nullptr;
+    }
+
+    auto impl = std::make_unique<Impl>();
+    impl->skel.reset(sensor__open());
+    if (!impl->skel) {
+        *error = fmt::format("cannot open the BPF sensor object: {}", errno_text(errno));
+        return nullptr;
+    }
+    sensor& skel = *impl->skel;
+    const int cpus = libbpf_num_possible_cpus();
+    bpf_map__set_max_entries(skel.maps.pl_scratch_map, cpus > 0 ? cpus : 1);
+    bpf_map__set_max_entries(skel.maps.pl_events, options.ringbuf_bytes);
+    if (int err = sensor__load(&skel)) {
+        *error = fmt::format("the kernel refused the BPF sensor ({}); rerun with --log-level debug for the "
+                             "verifier log",
+                             errno_text(err));
+        return nullptr;
+    }
+
+    const std::uint32_t zero = 0;
+    pl_config config{};
+    config.self_tgid = options.exclude_tgid;
+    bpf_map__update_elem(skel.maps.pl_config_map, &zero, sizeof(zero), &config, sizeof(config), BPF_ANY);
+
+    std::vector<std::string> attached;
+    auto attach = [&](bpf_program* prog, const char* tracepoint) {
+        LinkPtr link(bpf_program__attach_raw_tracepoint(prog, tracepoint));
+        if (!link) {
+            *error = fmt::format("cannot attach to raw tracepoint {}: {}", tracepoint, errno_text(errno));
+            return false;
+        }
+        impl->links.push_back(std::move(link));
+        attached.emplace_back(tracepoint);
+        return true;
+    };
+    if (!attach(skel.progs.pl_fork, "sched_process_fork") || !attach(skel.progs.pl_exec, "sched_process_exec") ||
+        !attach(skel.progs.pl_exit, "sched_process_exit"))
+        return nullptr;
+
+    // Install a handler for each selected syscall before the dispatcher goes live.
+    bool any_syscall = false;
+    for (const auto& sc : watched_syscalls()) {
+        if (!options.groups.count(sc.group))
+            continue;
+        const std::uint32_t kind = sc.kind;
+        const int prog_fd = bpf_program__fd(handler_program(skel, sc.handler));
+        if (bpf_map__update_elem(skel.maps.pl_syscall_kinds, &sc.nr, sizeof(sc.nr), &kind, sizeof(kind), BPF_ANY) ||
+            bpf_map__update_elem(skel.maps.pl_syscall_progs, &sc.nr, sizeof(sc.nr), &prog_fd, sizeof(prog_fd),
+                                 BPF_ANY)) {
+            *error = fmt::format("cannot install the handler for {}: {}", sc.name, errno_text(errno));
+            return nullptr;
+        }
+        any_syscall = true;
+    }
+    if (any_syscall && !attach(skel.progs.pl_sys_exit, "sys_exit"))
+        return nullptr;
+
+    impl->ring.reset(ring_buffer__new(bpf_map__fd(skel.maps.pl_events), Impl::on_record, impl.get(), nullptr));
+    if (!impl->ring) {
+        *error = fmt::format("cannot map the event ring buffer: {}", errno_text(errno));
+        return nullptr;
+    }
+
+    std::unique_ptr<Sensor> sensor_ptr(new Sensor(std::move(impl)));
+    sensor_ptr->features_ = std::move(features);
+    sensor_ptr->attached_ = std::move(attached);
+    return sensor_ptr;
+}
+
+int Sensor::poll(int timeout_ms, const RecordHandler& handle)
+{
+    impl_->handler = &handle;
+    const int n = ring_buffer__poll(impl_->ring.get(), timeout_ms);
+    impl_->handler = nullptr;
+    return n == -EINTR ? 0 : n;
+}
+
+SensorStats Sensor::stats() const
+{
+    SensorStats out;
+    const int cpus = libbpf_num_possible_cpus();
+    std::vector<pl_type_stats> per_cpu(cpus > 0 ? cpus : 1);
+    for (std::uint32_t type = 0; type < PL_EV_TYPE_MAX; ++type) {
+        if (bpf_map__lookup_elem(impl_->skel->maps.pl_stats, &type, sizeof(type), per_cpu.data(),
+                                 per_cpu.size() * sizeof(pl_type_stats), 0))
+            continue;
+        for (const auto& cpu : per_cpu) {
+            out.emitted[type] += cpu.emitted;
+            out.dropped[type] += cpu.dropped;
+        }
+    }
+    return out;
+}
+
+}  // namespace palisade

@@ -1,0 +1,60 @@
+// The live kernel sensor: loads the BPF programs, attaches the hooks the
+// selected event groups need, and serves the ring buffer as a RecordSource.
+// The only part of Palisade that touches libbpf.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "loader/features.h"
+#include "palisade/abi.h"
+#include "source/record_source.h"
+
+namespace palisade {
+
+// Event groups a user can name in --events. The process lifecycle (exec,
+// fork, exit) is always watched: the process cache depends on it.
+const std::vector<std::string>& event_groups();
+
+// Parses "exec,open,connect" or "all"; fills `error` on an unknown name.
+bool parse_event_groups(const std::string& list, std::set<std::string>* groups, std::string* error);
+
+struct SensorOptions {
+    std::set<std::string> groups;              // from parse_event_groups
+    std::uint32_t ringbuf_bytes = 16u << 20;   // power of two, >= page size
+    std::uint32_t exclude_tgid = 0;            // the agent itself; 0 = none
+};
+
+struct SensorStats {
+    std::array<std::uint64_t, PL_EV_TYPE_MAX> emitted{};
+    std::array<std::uint64_t, PL_EV_TYPE_MAX> dropped{};
+    std::uint64_t emitted_total() const;
+    std::uint64_t dropped_total() const;
+};
+
+class Sensor final : public RecordSource {
+public:
+    // Returns nullptr with one line in `error` naming the cause.
+    static std::unique_ptr<Sensor> start(const SensorOptions& options, std::string* error);
+    ~Sensor() override;  // detaches every hook
+
+    int poll(int timeout_ms, const RecordHandler& handle) override;
+    // Kernel-side counters summed over CPUs: drops are ring-buffer-full.
+    SensorStats stats() const;
+    const KernelFeatures& features() const { return features_; }
+    const std::vector<std::string>& attached_hooks() const { return attached_; }
+
+    struct Impl;
+
+private:
+    explicit Sensor(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+    KernelFeatures features_;
+    std::vector<std::string> attached_;
+};
+
+}  // namespace palisade

@@ -1,0 +1,21 @@
+// Synthesises exec records for the processes that were already running when
+// the sensor started, so the process cache knows their images and lineage.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace palisade {
+
+// One PL_EV_EXEC record (hdr.flags = PL_HDR_SNAPSHOT) per thread-group leader
+// found under proc_root, parents before children, laid out exactly as the
+// kernel writes pl_exec_event records (fixed struct + tail: filename, path,
+// argv, cwd). Processes that vanish while being read are skipped; kernel
+// threads are included with an empty path and argv.
+//
+// proc_root is injectable so tests can point it at a fake tree; the cgroup2
+// mount point is looked up in <proc_root>/self/mountinfo.
+std::vector<std::vector<std::uint8_t>> snapshot_processes(const std::string& proc_root = "/proc");
+
+}  // namespace palisade
