@@ -31,11 +31,11 @@ static __always_inline void pl_sock_endpoints(struct sock *sk, struct pl_net_eve
     ev->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
     ev->remote_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
     if (ev->family == PL_AF_INET) {
-        BPF_CORE_READ_INTO(ev->local_addr, sk, __sk_common.skc_rcv_saddr);
-        BPF_CORE_READ_INTO(ev->remote_addr, sk, __sk_common.skc_daddr);
+        bpf_core_read(ev->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+        bpf_core_read(ev->remote_addr, 4, &sk->__sk_common.skc_daddr);
     } else if (ev->family == PL_AF_INET6) {
-        BPF_CORE_READ_INTO(ev->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
-        BPF_CORE_READ_INTO(ev->remote_addr, sk, __sk_common.skc_v6_daddr);
+        bpf_core_read(ev->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+        bpf_core_read(ev->remote_addr, 16, &sk->__sk_common.skc_v6_daddr);
     }
 }
 

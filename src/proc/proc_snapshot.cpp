@@ -194,7 +194,7 @@ std::string find_cgroup2_mount(const std::string& proc_root) {
         const auto separator = std::find(fields.begin(), fields.end(), "-");
         if (fields.size() > 4 && separator != fields.end() && separator + 1 != fields.end() &&
             separator[1] == "cgroup2")
-            return std::string(fields[4]);
+            return unescape_mount_path(fields[4]);
     }
     return {};
 }

@@ -223,7 +223,7 @@ void ProcessCache::remove(Node* doomed) {
         // taken, so the count is never taken below zero.
         doomed = nullptr;
         if (parent && parent->child_refs > 0 && --parent->child_refs == 0 && parent->liveness == Liveness::Retained)
-            doomed = parent;
+
     }
 }
 
