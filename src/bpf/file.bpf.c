@@ -55,8 +55,10 @@ int pl_sys_open(struct bpf_raw_tracepoint_args *ctx)
         break;
     }
     int dirfd = ev->dirfd;
-    ev->path_len = pl_put_user_str(&r, upath, PL_PATH_MAX);
-    if (pl_user_path_relative(upath)) {
+    __u32 path_at = r.pos;
+    __u16 path_len = pl_put_user_str(&r, upath, PL_PATH_MAX);
+    ev->path_len = path_len;
+    if (pl_appended_path_relative(&r, path_at, path_len)) {
         __u16 dir_len = pl_put_dir(&r, dirfd);
         ev = pl_record_fixed(&r);
         ev->dir_len = dir_len;
@@ -155,10 +157,14 @@ int pl_sys_file_op(struct bpf_raw_tracepoint_args *ctx)
 
     const void *path = pl_arg_ptr(&sc, op.path_arg);
     const void *path2 = pl_arg_ptr(&sc, op.path2_arg);
+    __u32 path_at = r.pos;
     __u16 path_len = pl_put_user_str(&r, path, PL_PATH_MAX);
+    __u32 path2_at = r.pos;
     __u16 path2_len = pl_put_user_str(&r, path2, PL_PATH_MAX);
     __u16 dir_len = 0;
-    if (sc.kind != PL_SC_MEMFD_CREATE && pl_user_path_relative(op.dir_for_path2 ? path2 : path))
+    int relative = op.dir_for_path2 ? pl_appended_path_relative(&r, path2_at, path2_len)
+                                    : pl_appended_path_relative(&r, path_at, path_len);
+    if (sc.kind != PL_SC_MEMFD_CREATE && relative)
         dir_len = pl_put_dir(&r, op.dirfd);
     ev = pl_record_fixed(&r);
     ev->path_len = path_len;

@@ -10,8 +10,7 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("raw_tp/sys_exit")
 int pl_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-    struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-    long nr = PL_SYSCALL_NR(regs);
+    long nr = pl_syscall_nr((struct pt_regs *)ctx->args[0]);
     if ((unsigned long)nr >= PL_SYSCALL_MAX)
         return 0;
     bpf_tail_call(ctx, &pl_syscall_progs, (__u32)nr);

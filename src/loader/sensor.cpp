@@ -20,6 +20,8 @@ namespace palisade {
 namespace {
 
 constexpr const char* kProcessGroups[] = {"exec", "fork", "exit"};
+// Longest wait for records before reading what is there: bounds event latency.
+constexpr int kMaxWaitMs = 20;
 
 template <class T, void (*Free)(T*)> struct Deleter {
     void operator()(T* p) const { Free(p); }
@@ -198,9 +200,15 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
 int Sensor::poll(int timeout_ms, const RecordHandler& handle)
 {
     impl_->handler = &handle;
-    const int n = ring_buffer__poll(impl_->ring.get(), timeout_ms);
+    // Records are written without a wakeup (see pl_wakeup_flags): the wait
+    // ends early only when the buffer fills; whatever is there is read after.
+    int n = ring_buffer__poll(impl_->ring.get(), std::min(timeout_ms, kMaxWaitMs));
+    if (n >= 0 || n == -EINTR) {
+        const int consumed = ring_buffer__consume(impl_->ring.get());
+        n = consumed < 0 ? consumed : std::max(n, 0) + consumed;
+    }
     impl_->handler = nullptr;
-    return n == -EINTR ? 0 : n;
+    return n;
 }
 
 SensorStats Sensor::stats() const

@@ -206,7 +206,7 @@ __u64 read_cgroup_id(const std::string& pid_dir, const std::string& cgroup2_moun
     const auto path = cgroups ? line_value(*cgroups, "0::") : std::nullopt;
     if (!path) return 0;
     struct stat st {};
-    if (::stat((cgroup2_mount + std::string(trim(*path))).c_str(), &st) != 0) return 0;
+    if (::stat((cgroup2_mount + std::string(*path)).c_str(), &st) != 0) return 0;
     return st.st_ino;
 }
 
@@ -346,12 +346,13 @@ std::vector<std::vector<std::uint8_t>> snapshot_processes(const std::string& pro
     const std::string cgroup2_mount = find_cgroup2_mount(proc_root);
 
     std::map<std::uint32_t, ProcessImage> images;
+    // increment(ec) rather than a range-for, whose ++ throws on a read error.
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(proc_root, ec)) {
+    for (std::filesystem::directory_iterator it(proc_root, ec), end; !ec && it != end; it.increment(ec)) {
         // Numeric directories are thread-group leaders; threads live under PID/task.
-        const auto pid = parse_number<std::uint32_t>(entry.path().filename().native());
+        const auto pid = parse_number<std::uint32_t>(it->path().filename().native());
         if (!pid || *pid == 0) continue;
-        if (auto image = read_process(entry.path().native(), *pid, ns_per_tick, cgroup2_mount))
+        if (auto image = read_process(it->path().native(), *pid, ns_per_tick, cgroup2_mount))
             images.emplace(*pid, std::move(*image));
     }
 

@@ -63,9 +63,9 @@ ProcessCache::ProcessCache(std::size_t max_entries) : max_entries_(std::max<std:
 
 void ProcessCache::apply(const Event& event) {
     if (const auto* exec = payload<ExecData>(event, EventType::Exec))
-        apply_exec(event, *exec);
+        apply_exec(*exec);
     else if (const auto* fork = payload<ForkData>(event, EventType::Fork))
-        apply_fork(event, *fork);
+        apply_fork(*fork);
     else if (const auto* exit = payload<ExitData>(event, EventType::Exit))
         apply_exit(event, *exit);
     else if (const auto* syscall = payload<SyscallData>(event, EventType::Syscall))
@@ -74,13 +74,13 @@ void ProcessCache::apply(const Event& event) {
 
 void ProcessCache::settle(const Event& event) {
     if (const auto* exit = payload<ExitData>(event, EventType::Exit)) {
-        if (Node* exited = exit_target(event, *exit); exited && exited->process.exited) end_settled(exited->process.exec_id);
+        if (Node* exited = exit_target(event, *exit); exited && exited->process.exited) end_if_releasing(exited);
     } else if (Node* created = node(created_image(event)); created && created->replaced.valid()) {
-        end_settled(std::exchange(created->replaced, ExecId{}));
+        end_if_releasing(node(std::exchange(created->replaced, ExecId{})));
     }
 }
 
-void ProcessCache::apply_exec(const Event&, const ExecData& exec) {
+void ProcessCache::apply_exec(const ExecData& exec) {
     if (!exec.exec_id.valid()) return;
     Process image = image_from_exec(exec);
     if (Node* known = node(exec.exec_id)) {
@@ -95,7 +95,7 @@ void ProcessCache::apply_exec(const Event&, const ExecData& exec) {
     insert_current(std::move(image));
 }
 
-void ProcessCache::apply_fork(const Event&, const ForkData& fork) {
+void ProcessCache::apply_fork(const ForkData& fork) {
     // A new thread shares its process's image.
     if (fork.thread || !fork.exec_id.valid() || node(fork.exec_id)) return;
     // Should the kernel's id for the parent not match ours, the forking thread
@@ -192,8 +192,8 @@ void ProcessCache::insert_current(Process process) {
     evict_over_bound();
 }
 
-void ProcessCache::end_settled(const ExecId& exec_id) {
-    if (Node* ended = node(exec_id); ended && ended->liveness == Liveness::Releasing) end(ended);
+void ProcessCache::end_if_releasing(Node* ending) {
+    if (ending && ending->liveness == Liveness::Releasing) end(ending);
 }
 
 // The image stops counting as live: it goes at once unless children still name it.
@@ -223,7 +223,7 @@ void ProcessCache::remove(Node* doomed) {
         // taken, so the count is never taken below zero.
         doomed = nullptr;
         if (parent && parent->child_refs > 0 && --parent->child_refs == 0 && parent->liveness == Liveness::Retained)
-
+            doomed = parent;
     }
 }
 

@@ -87,8 +87,8 @@ class ProcessCache {
         void erase(Node* node);
     };
 
-    void apply_exec(const Event& event, const ExecData& exec);
-    void apply_fork(const Event& event, const ForkData& fork);
+    void apply_exec(const ExecData& exec);
+    void apply_fork(const ForkData& fork);
     void apply_exit(const Event& event, const ExitData& exit);
     void apply_syscall(const Event& event, const SyscallData& syscall);
 
@@ -97,9 +97,10 @@ class ProcessCache {
     Node* exit_target(const Event& event, const ExitData& exit);
     // Inserts a new current image for process.pid, superseding the previous one.
     void insert_current(Process process);
-    void end_settled(const ExecId& exec_id);
-    void end(Node* node);
-    void remove(Node* node);
+    // Called when the event that ended an image settles.
+    void end_if_releasing(Node* ending);
+    void end(Node* ending);
+    void remove(Node* doomed);
     void evict_over_bound();
 
     std::unordered_map<ExecId, Node, ExecIdHash> nodes_;

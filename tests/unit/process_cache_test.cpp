@@ -135,6 +135,7 @@ TEST_F(ProcessCacheTest, ForkThenExecBuildsLineage) {
 
 TEST_F(ProcessCacheTest, ThreadForkChangesNothing) {
     feed(cache, thread_event(bash, 101));
+    feed(cache, thread_event(id(100, 7), 102));  // whatever id it carries
 
     EXPECT_EQ(cache.size(), 2u);
     EXPECT_EQ(cache.find_pid(101), nullptr);
@@ -203,7 +204,7 @@ TEST_F(ProcessCacheTest, ReusedPidGetsANewEntry) {
 
     // A late or replayed exit of the first image must not end the second.
     feed(cache, exit_event(first));
-    EXPECT_NE(cache.find(second), nullptr);
+    ASSERT_NE(cache.find(second), nullptr);
     EXPECT_FALSE(cache.find(second)->exited);
 }
 
@@ -253,6 +254,9 @@ TEST_F(ProcessCacheTest, ExitWithoutAnIdEndsThePidsCurrentImage) {
 TEST(ProcessCache, BoundEvictsEndedImagesBeforeLiveOnes) {
     ProcessCache cache(3);
     feed(cache, exec_event(id(1), {}, 0, "/sbin/init"));
+    // Released normally, it leaves the eviction order too.
+    feed(cache, fork_event(id(9), id(1)));
+    feed(cache, exit_event(id(9)));
     feed(cache, fork_event(id(10), id(1)));
     feed(cache, fork_event(id(11), id(10)));
     feed(cache, exit_event(id(10)));  // kept for its child 11
@@ -272,12 +276,18 @@ TEST(ProcessCache, BoundEvictsEndedImagesBeforeLiveOnes) {
     EXPECT_EQ(cache.find_pid(1), nullptr);  // no ended image left: the oldest live one goes
     EXPECT_NE(cache.find_pid(13), nullptr);
 
-    // Normal releases are not evictions, and children of evicted images still go cleanly.
-    feed(cache, exit_event(id(11)));
-    feed(cache, exit_event(id(13)));
+    feed(cache, fork_event(id(14), id(13)));
+    EXPECT_EQ(cache.evictions(), 3u);
+    EXPECT_EQ(cache.find(id(11)), nullptr);
+    EXPECT_NE(cache.find(id(12)), nullptr);
+    EXPECT_EQ(cache.size(), 3u);
+
+    // Normal releases are not evictions.
     feed(cache, exit_event(id(12)));
+    feed(cache, exit_event(id(13)));
+    feed(cache, exit_event(id(14)));
     EXPECT_EQ(cache.size(), 0u);
-    EXPECT_EQ(cache.evictions(), 2u);
+    EXPECT_EQ(cache.evictions(), 3u);
 }
 
 TEST(ProcessCache, LongEndedChainIsReleasedWithoutRecursion) {

@@ -23,22 +23,51 @@
 #define pl_container_of(ptr, type, member) \
     ((type *)((void *)(ptr) - bpf_core_field_offset(type, member)))
 
-/* libbpf 1.1 stops at the fifth syscall argument. */
+/*
+ * The saved user registers are copied with one helper call and read locally:
+ * one bpf_probe_read per argument would cost more than the whole record.
+ */
 #if defined(__TARGET_ARCH_x86)
-#define PL_SYSCALL_NR(regs) BPF_CORE_READ((regs), orig_ax)
-#define PL_SYSCALL_PARM6(regs) BPF_CORE_READ((regs), r9)
-#elif defined(__TARGET_ARCH_arm64)
-#define PL_SYSCALL_NR(regs) BPF_CORE_READ((regs), syscallno)
-#define PL_SYSCALL_PARM6(regs) BPF_CORE_READ((regs), regs[5])
-#endif
+/* x86-64 pt_regs from r10 to orig_ax: the ptrace layout, fixed by the ABI. */
+struct pl_regs_window {
+    __u64 r10, r9, r8, ax, cx, dx, si, di, orig_ax;
+};
 
-/* The raw syscall arguments, read from the saved user registers at sys_exit. */
-static __always_inline void pl_syscall_args(struct pt_regs *regs, __u64 args[6])
+static __always_inline long pl_syscall_nr(struct pt_regs *regs)
 {
-    args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-    args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-    args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-    args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
-    args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
-    args[5] = PL_SYSCALL_PARM6(regs);
+    long nr = -1;
+    bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
+    return nr;
 }
+
+/* The syscall number and raw arguments, from the registers saved at entry. */
+static __always_inline long pl_syscall_regs(struct pt_regs *regs, struct pl_regs_window *w, __u64 args[6])
+{
+    if (bpf_probe_read_kernel(w, sizeof(*w), &regs->r10) < 0)
+        return -1;
+    args[0] = w->di;
+    args[1] = w->si;
+    args[2] = w->dx;
+    args[3] = w->r10;
+    args[4] = w->r8;
+    args[5] = w->r9;
+    return w->orig_ax;
+}
+#elif defined(__TARGET_ARCH_arm64)
+struct pl_regs_window {
+    __u64 unused;
+};
+
+static __always_inline long pl_syscall_nr(struct pt_regs *regs)
+{
+    return BPF_CORE_READ(regs, syscallno);
+}
+
+static __always_inline long pl_syscall_regs(struct pt_regs *regs, struct pl_regs_window *w, __u64 args[6])
+{
+    args[0] = BPF_CORE_READ(regs, orig_x0);
+    for (int i = 1; i < 6; i++)
+        args[i] = BPF_CORE_READ(regs, regs[i]);
+    return BPF_CORE_READ(regs, syscallno);
+}
+#endif

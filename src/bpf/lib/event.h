@@ -37,9 +37,8 @@ static __always_inline int pl_record_begin(struct pl_record *r, __u16 type, __u3
     r->s = bpf_map_lookup_elem(&pl_scratch_map, &cpu);
     if (!r->s)
         return 0;
-    if (fixed_size > 512)
-        return 0;
-    __builtin_memset(r->s->event, 0, 512);
+    /* fixed_size is a constant once inlined: the zeroing unrolls to stores. */
+    __builtin_memset(r->s->event, 0, fixed_size);
     struct pl_event_header *hdr = (void *)r->s->event;
     hdr->ts_ns = bpf_ktime_get_boot_ns();
     hdr->type = type;
@@ -108,6 +107,12 @@ static __always_inline void pl_count(__u16 type, int dropped)
         st->emitted++;
 }
 
+/*
+ * Records are written without waking the reader: a wakeup costs the writing
+ * CPU an irq_work and the reader a context switch per event. User space reads
+ * on a short timer instead (20 ms, during which even 8M events/s of 100-byte
+ * records fit the default 16 MiB buffer).
+ */
 static __always_inline void pl_record_emit(struct pl_record *r)
 {
     struct pl_event_header *hdr = (void *)r->s->event;
@@ -116,6 +121,6 @@ static __always_inline void pl_record_emit(struct pl_record *r)
         size = PL_EVENT_MAX;
     hdr->size = size;
     __u16 type = hdr->type;
-    long err = bpf_ringbuf_output(&pl_events, r->s->event, size, 0);
+    long err = bpf_ringbuf_output(&pl_events, r->s->event, size, BPF_RB_NO_WAKEUP);
     pl_count(type < PL_EV_TYPE_MAX ? type : 0, err != 0);
 }

@@ -106,11 +106,10 @@ static __always_inline __u16 pl_put_dir(struct pl_record *r, int dirfd)
     return pl_put_path(r, file ? &file->f_path : NULL, &truncated);
 }
 
-/* Whether a user path is relative (first byte is not '/'). */
-static __always_inline int pl_user_path_relative(const void *uptr)
+/* Whether the string just appended at `at` is a relative path: read from
+ * the record, not user memory again. */
+static __always_inline int pl_appended_path_relative(struct pl_record *r, __u32 at, __u16 len)
 {
-    char first = 0;
-    if (!uptr || bpf_probe_read_user(&first, 1, uptr) < 0)
-        return 0;
-    return first != '/' && first != 0;
+    char first = r->s->event[at & (PL_EVENT_MAX - 1)];
+    return len > 1 && first != '/';
 }
