@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package Palisade needs to build, test and run.
+# Safe to rerun: it only calls apt when something is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  # BPF: compiler, skeleton generator, loader library
+  clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+  # libraries
+  libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # kernel tests use these tools
+  procps iproute2
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
