@@ -9,7 +9,7 @@ packages=(
   # BPF: compiler, skeleton generator, loader library
   clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
   # libraries
-  libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
+  libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libre2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # kernel tests use these tools

@@ -20,6 +20,19 @@ static __always_inline struct sock *pl_fd_sock(int fd)
     return BPF_CORE_READ(sock, sk);
 }
 
+/* The socket behind fd, or NULL when fd is not a socket. */
+static __always_inline struct sock *pl_fd_sock_if_socket(int fd)
+{
+    struct file *file = pl_fd_file((struct task_struct *)bpf_get_current_task(), fd);
+    if (!file)
+        return NULL;
+    umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
+    if ((mode & PL_S_IFMT) != PL_S_IFSOCK)
+        return NULL;
+    struct socket *sock = BPF_CORE_READ(file, private_data);
+    return BPF_CORE_READ(sock, sk);
+}
+
 /* Fills family, type, protocol and both endpoints from a socket. */
 static __always_inline void pl_sock_endpoints(struct sock *sk, struct pl_net_event *ev)
 {
@@ -154,6 +167,22 @@ int pl_sys_net(struct bpf_raw_tracepoint_args *ctx)
         pl_user_sockaddr(&r, dest, addrlen, 1);
         break;
     }
+    case PL_SC_SOCKET:
+        ev->op = PL_NET_SOCKET;
+        ev->fd = -1;
+        ev->family = sc.args[0];
+        ev->sock_type = sc.args[1] & PL_SOCK_TYPE_MASK;
+        ev->protocol = sc.args[2];
+        break;
+    case PL_SC_DUP:
+    case PL_SC_DUP2:
+    case PL_SC_DUP3:
+        /* Shells redirect with dup2: a socket behind stdin/stdout is the
+         * mark of a reverse shell, so say what the duplicated fd is. */
+        ev->op = PL_NET_DUP;
+        if (ok)
+            pl_sock_endpoints(pl_fd_sock_if_socket(ev->fd), ev);
+        break;
     default:
         return 0;
     }

@@ -55,6 +55,12 @@ const std::vector<SyscallInfo>& table()
         {"listen", SYS_listen, PL_SC_LISTEN, H::Net, "listen"},
         {"sendto", SYS_sendto, PL_SC_SENDTO, H::Net, "sendto"},
         {"sendmsg", SYS_sendmsg, PL_SC_SENDMSG, H::Net, "sendto"},
+        {"socket", SYS_socket, PL_SC_SOCKET, H::Net, "socket"},
+        {"dup", SYS_dup, PL_SC_DUP, H::Net, "dup"},
+#ifdef SYS_dup2
+        {"dup2", SYS_dup2, PL_SC_DUP2, H::Net, "dup"},
+#endif
+        {"dup3", SYS_dup3, PL_SC_DUP3, H::Net, "dup"},
         {"setuid", SYS_setuid, PL_SC_SETUID, H::Priv, "setuid"},
         {"setreuid", SYS_setreuid, PL_SC_SETUID, H::Priv, "setuid"},
         {"setresuid", SYS_setresuid, PL_SC_SETUID, H::Priv, "setuid"},

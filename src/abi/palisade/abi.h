@@ -181,6 +181,8 @@ enum pl_net_op {
     PL_NET_BIND = 3,
     PL_NET_LISTEN = 4,
     PL_NET_SENDTO = 5,
+    PL_NET_SOCKET = 6, /* socket(): family/type/protocol as asked, ret = fd */
+    PL_NET_DUP = 7,    /* dup*(): fd = old fd, ret = new fd; endpoints if a socket */
 };
 
 struct pl_net_event {
@@ -235,6 +237,7 @@ enum pl_syscall_kind {
     PL_SC_FCHOWNAT, PL_SC_MKDIR, PL_SC_MKDIRAT, PL_SC_MEMFD_CREATE,
     /* PL_EV_NET */
     PL_SC_CONNECT, PL_SC_ACCEPT, PL_SC_ACCEPT4, PL_SC_BIND, PL_SC_LISTEN, PL_SC_SENDTO, PL_SC_SENDMSG,
+    PL_SC_SOCKET, PL_SC_DUP, PL_SC_DUP2, PL_SC_DUP3,
     /* PL_EV_SYSCALL */
     PL_SC_SETUID, PL_SC_SETGID, PL_SC_CAPSET, PL_SC_PTRACE, PL_SC_KILL, PL_SC_MOUNT, PL_SC_UMOUNT,
     PL_SC_INIT_MODULE, PL_SC_FINIT_MODULE, PL_SC_DELETE_MODULE, PL_SC_BPF, PL_SC_UNSHARE,

@@ -18,6 +18,9 @@
 #define PL_MAP_ANONYMOUS 0x20
 #define PL_PR_SET_NAME 15
 #define PL_EINPROGRESS 115
+#define PL_S_IFMT 0170000
+#define PL_S_IFSOCK 0140000
+#define PL_SOCK_TYPE_MASK 0xf /* without SOCK_NONBLOCK / SOCK_CLOEXEC */
 #define PL_USER_TICK_NS 10000000ULL /* USER_HZ is 100 on every Linux ABI */
 
 #define pl_container_of(ptr, type, member) \
