@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/rules_cmd.h"
 #include "cli/run.h"
 #include "loader/features.h"
 
@@ -41,11 +42,18 @@ int main(int argc, char** argv)
     palisade::RunOptions run_options;
     palisade::add_run_command(app, run_options);
     auto* features = app.add_subcommand("features", "Probe what this kernel offers the sensor and print it");
+    palisade::RulesOptions rules_options;
+    CLI::App *validate = nullptr, *list = nullptr;
+    palisade::add_rules_command(app, rules_options, &validate, &list);
 
     CLI11_PARSE(app, argc, argv);
     spdlog::set_level(spdlog::level::from_str(log_level));
 
     if (features->parsed())
         return print_features();
+    if (validate->parsed())
+        return palisade::rules_validate(rules_options);
+    if (list->parsed())
+        return palisade::rules_list(rules_options);
     return palisade::run_agent(run_options);
 }

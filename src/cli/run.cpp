@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/rules_cmd.h"
 #include "event/decoder.h"
 #include "event/syscalls.h"
 #include "loader/sensor.h"
@@ -58,11 +59,21 @@ const char* event_group(const Event& ev)
     return sc ? sc->group : "";
 }
 
-// Decodes records, keeps the process cache, writes the selected events.
+std::string host_name()
+{
+    char name[256] = {};
+    gethostname(name, sizeof(name) - 1);
+    return name;
+}
+
+// Decodes records, keeps the process cache, and writes either the alerts of
+// the rules engine or (without rules) the selected events.
 class Pipeline {
 public:
-    Pipeline(OutputFormat format, std::set<std::string> groups, RecordWriter* recorder)
-        : format_(format), groups_(std::move(groups)), recorder_(recorder)
+    Pipeline(OutputFormat format, std::set<std::string> groups, RecordWriter* recorder,
+             std::unique_ptr<rules::RuleEngine> engine)
+        : format_(format), groups_(std::move(groups)), recorder_(recorder), engine_(std::move(engine)),
+          alerts_(host_name(), formatter_.wall_ns(0))
     {
     }
 
@@ -81,7 +92,10 @@ public:
         ++events_total_;
         ++events_by_type_[static_cast<std::size_t>(ev->type)];
         cache_.apply(*ev);
-        if (!ev->snapshot() && format_ != OutputFormat::Null && groups_.count(event_group(*ev))) {
+        if (engine_) {
+            if (!ev->snapshot())
+                alert(*ev);
+        } else if (!ev->snapshot() && format_ != OutputFormat::Null && groups_.count(event_group(*ev))) {
             line_.clear();
             if (format_ == OutputFormat::Json)
                 formatter_.json(*ev, cache_, line_);
@@ -102,19 +116,41 @@ public:
                                    events_by_type_[t]);
         return fmt::format("{{\"events_total\":{},\"drops_total\":{},\"kernel_emitted_total\":{},"
                            "\"decode_errors\":{},\"events_by_type\":{{{}}},\"process_cache_size\":{},"
-                           "\"process_cache_evictions\":{}}}",
+                           "\"process_cache_evictions\":{},\"alerts_total\":{}}}",
                            events_total_, kernel.dropped_total(), kernel.emitted_total(), decode_errors_, by_type,
-                           cache_.size(), cache_.evictions());
+                           cache_.size(), cache_.evictions(), alerts_total_);
     }
 
     std::uint64_t events_total() const { return events_total_; }
 
 private:
+    void alert(const Event& ev)
+    {
+        const rules::EvalContext ctx{ev, cache_, cache_.find_pid(ev.tgid)};
+        engine_->match(ctx, matched_);
+        for (rules::CompiledRule* rule : matched_) {
+            ++alerts_total_;
+            if (format_ == OutputFormat::Null)
+                continue;
+            line_.clear();
+            if (format_ == OutputFormat::Json)
+                alerts_.json(*rule, ctx, line_);
+            else
+                alerts_.text(*rule, ctx, line_);
+            line_.push_back('\n');
+            std::fwrite(line_.data(), 1, line_.size(), stdout);
+        }
+    }
+
     OutputFormat format_;
     std::set<std::string> groups_;
     RecordWriter* recorder_;
     ProcessCache cache_;
     EventFormatter formatter_;
+    std::unique_ptr<rules::RuleEngine> engine_;
+    rules::AlertFormatter alerts_;
+    std::vector<rules::CompiledRule*> matched_;
+    std::uint64_t alerts_total_ = 0;
     fmt::memory_buffer line_;
     std::uint64_t events_total_ = 0;
     std::uint64_t decode_errors_ = 0;
@@ -136,8 +172,11 @@ void write_file_atomically(const std::string& path, const std::string& text)
 void add_run_command(CLI::App& app, RunOptions& o)
 {
     auto* run = app.add_subcommand("run", "Start the sensor and print one event per line");
-    run->add_option("-e,--events", o.events, "Event groups to report: all, or a comma list")
-        ->capture_default_str();
+    run->add_option("-r,--rules", o.rules_files, "Falco-syntax rule file, repeatable, loaded in order "
+                                                  "(default: Palisade's own rules)");
+    run->add_flag("--no-rules", o.no_rules, "Print the event stream instead of rule alerts");
+    run->add_option("-e,--events", o.events,
+                    "Event groups to watch: all, or a comma list (default: what the rules need)");
     run->add_option("-o,--output", o.output, "json, text or null")
         ->check(CLI::IsMember({"json", "text", "null"}))
         ->capture_default_str();
@@ -159,9 +198,18 @@ int run_agent(const RunOptions& o)
 {
     std::set<std::string> groups;
     std::string error;
-    if (!parse_event_groups(o.events, &groups, &error)) {
+    if (!parse_event_groups(o.events.empty() ? "all" : o.events, &groups, &error)) {
         spdlog::error("{}", error);
         return 2;
+    }
+    std::unique_ptr<rules::RuleEngine> engine;
+    if (!o.no_rules) {
+        engine = load_rules(o.rules_files.empty() ? std::vector<std::string>{default_rules_file()} : o.rules_files);
+        if (!engine)
+            return 1;
+        // Only the hooks some rule needs are attached.
+        if (o.events.empty())
+            groups = event_groups_for(engine->event_types());
     }
     if (o.ringbuf_mb & (o.ringbuf_mb - 1)) {
         spdlog::error("--ringbuf-mb must be a power of two, got {}", o.ringbuf_mb);
@@ -179,7 +227,7 @@ int run_agent(const RunOptions& o)
     static char stdout_buffer[1 << 16];
     std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 
-    Pipeline pipeline(format, groups, recorder.get());
+    Pipeline pipeline(format, groups, recorder.get(), std::move(engine));
     auto handle = [&](std::span<const std::uint8_t> record) { pipeline.on_record(record); };
 
     InstanceLock lock;

@@ -2,13 +2,16 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 namespace palisade {
 
 struct RunOptions {
-    std::string events = "all";
+    std::vector<std::string> rules_files;  // empty: Palisade's default rules
+    bool no_rules = false;                 // print the raw event stream instead of alerts
+    std::string events;                    // empty: what the rules need (all without rules)
     std::string output = "json";
     bool stats = false;
     double stats_interval_s = 5;

@@ -36,6 +36,8 @@ public:
     }
 
     template <class T> void field(std::string_view k, const T& v) { key(k).value(v); }
+    // A value that is already JSON text (a number, null, a nested object).
+    void raw_value(std::string_view json) { separate(); append(json); }
 
 private:
     void open(char c) { separate(); out_.push_back(c); first_ = true; }

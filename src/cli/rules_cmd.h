@@ -1,0 +1,34 @@
+// `palisade rules validate|list`, and loading rule files for `run`.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "rules/engine/engine.h"
+
+namespace palisade {
+
+struct RulesOptions {
+    std::vector<std::string> files;
+};
+
+void add_rules_command(CLI::App& app, RulesOptions& options, CLI::App** validate, CLI::App** list);
+int rules_validate(const RulesOptions& options);
+int rules_list(const RulesOptions& options);
+
+// The default rules file shipped with Palisade.
+std::string default_rules_file();
+
+// Loads and compiles rule files; prints every diagnostic on stderr. Returns
+// nullptr when a file has an error (YAML, structure, a condition that does
+// not parse); rules that do not compile are left out with a warning.
+std::unique_ptr<rules::RuleEngine> load_rules(const std::vector<std::string>& files);
+
+// The sensor's event groups that the rules' event types need.
+std::set<std::string> event_groups_for(const std::set<std::string>& falco_event_types);
+
+}  // namespace palisade

@@ -1,0 +1,85 @@
+// The rules engine: a loaded RuleSet compiled into predicates, indexed by
+// event type, evaluated per event, and rendered as Falco-shaped alerts.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "rules/engine/compiler.h"
+#include "rules/ruleset/ruleset.h"
+
+namespace palisade::rules {
+
+struct OutputPiece {
+    std::string literal;                  // when !field
+    std::unique_ptr<Extractor> field;     // bound %field
+    std::string key;                      // its name in output_fields ("proc.aname[2]")
+    FieldType type = FieldType::String;
+    std::uint32_t width = 0;
+};
+
+struct CompiledRule {
+    std::string name;
+    std::string description;
+    std::string source;
+    Priority priority = Priority::Debug;
+    std::vector<std::string> tags;
+    std::size_t order = 0;     // definition order
+    EventTypeSet event_types;  // nullopt: every event
+    PredicatePtr condition;
+    std::vector<OutputPiece> output;
+    SourceRef where;
+};
+
+class RuleEngine {
+public:
+    // Compiles every enabled syscall rule. A rule that cannot be compiled is
+    // left out, with an error that names the rule, the file position and the
+    // cause (a warning when the rule says skip-if-unknown-filter).
+    static std::unique_ptr<RuleEngine> build(const RuleSet& rules, std::vector<Diagnostic>* diagnostics);
+
+    // The compiled rules matching this event, in definition order. `out` is
+    // cleared first.
+    void match(const EvalContext& ctx, std::vector<CompiledRule*>& out);
+
+    // Event types some rule can match (falco_event_type names); every type
+    // when a rule has no event-type restriction.
+    std::set<std::string> event_types() const;
+    const std::vector<std::unique_ptr<CompiledRule>>& rules() const { return rules_; }
+    std::size_t rules_without_event_type() const { return any_type_.size(); }
+
+private:
+    std::vector<std::unique_ptr<CompiledRule>> rules_;
+    std::vector<CompiledRule*> any_type_;
+    // Per event type: its rules and the any-type rules, merged in order.
+    std::unordered_map<std::string, std::vector<CompiledRule*>> by_type_;
+};
+
+// Falco's alert shapes. JSON:
+//   {"hostname":..,"output":"HH:MM:SS.nnnnnnnnn: Priority message","output_fields":{..},
+//    "priority":..,"rule":..,"source":"syscall","tags":[..],"time":"...Z"}
+// text: "HH:MM:SS.nnnnnnnnn: Priority message".
+class AlertFormatter {
+public:
+    explicit AlertFormatter(std::string hostname, std::int64_t boot_to_realtime_ns);
+    void json(CompiledRule& rule, const EvalContext& ctx, fmt::memory_buffer& out);
+    void text(CompiledRule& rule, const EvalContext& ctx, fmt::memory_buffer& out);
+
+private:
+    // Renders the message and collects output_fields as JSON members.
+    void render(CompiledRule& rule, const EvalContext& ctx);
+    std::string prefix(const CompiledRule& rule, std::uint64_t boot_ns) const;
+
+    std::string hostname_;
+    std::int64_t boot_to_realtime_ns_;
+    std::string message_;
+    fmt::memory_buffer fields_json_;
+    std::vector<FieldValue> values_;
+};
+
+}  // namespace palisade::rules

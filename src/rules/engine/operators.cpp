@@ -1,0 +1,421 @@
+#include "rules/engine/operators.h"
+
+#include <arpa/inet.h>
+#include <fnmatch.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+
+namespace palisade::rules {
+namespace {
+
+struct OpName {
+    CompareOp op;
+    std::string_view name;
+};
+constexpr OpName kOps[] = {
+    {CompareOp::Eq, "="},          {CompareOp::Eq, "=="},           {CompareOp::Ne, "!="},
+    {CompareOp::Lt, "<"},          {CompareOp::Le, "<="},           {CompareOp::Gt, ">"},
+    {CompareOp::Ge, ">="},         {CompareOp::Contains, "contains"}, {CompareOp::IContains, "icontains"},
+    {CompareOp::BContains, "bcontains"}, {CompareOp::StartsWith, "startswith"},
+    {CompareOp::BStartsWith, "bstartswith"}, {CompareOp::EndsWith, "endswith"}, {CompareOp::Glob, "glob"},
+    {CompareOp::IGlob, "iglob"},   {CompareOp::Regex, "regex"},     {CompareOp::In, "in"},
+    {CompareOp::Intersects, "intersects"}, {CompareOp::PMatch, "pmatch"},
+};
+
+bool is_numeric(FieldType t) { return t == FieldType::Int || t == FieldType::Uint; }
+bool is_ip(FieldType t) { return t == FieldType::IpAddr || t == FieldType::IpNet; }
+
+bool parse_int(std::string_view text, std::int64_t* out)
+{
+    int base = 10;
+    bool negative = !text.empty() && text.front() == '-';
+    std::string_view digits = negative ? text.substr(1) : text;
+    if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
+        base = 16, digits.remove_prefix(2);
+    std::uint64_t magnitude = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty())
+        return false;
+    *out = negative ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
+    return true;
+}
+
+bool parse_bool(std::string_view text, bool* out)
+{
+    if (text == "true")
+        return *out = true, true;
+    if (text == "false")
+        return *out = false, true;
+    return false;
+}
+
+// "68656c6c6f" or "hello": Falco's b* operators take bytes written as hex.
+std::string parse_bytes(std::string_view text)
+{
+    auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    if (text.size() % 2 == 0 && std::all_of(text.begin(), text.end(), hex)) {
+        std::string bytes;
+        for (std::size_t i = 0; i < text.size(); i += 2)
+            bytes.push_back(static_cast<char>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
+        return bytes;
+    }
+    return std::string(text);
+}
+
+bool ip_in_net(const std::uint8_t addr[16], const std::uint8_t net[16], int prefix_bits)
+{
+    const int full = prefix_bits / 8, rest = prefix_bits % 8;
+    if (std::memcmp(addr, net, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    const std::uint8_t mask = static_cast<std::uint8_t>(0xff << (8 - rest));
+    return (addr[full] & mask) == (net[full] & mask);
+}
+
+int compare_numbers(const FieldValue& a, std::int64_t b_signed, std::uint64_t b_unsigned, bool b_is_signed)
+{
+    if (a.type == FieldType::Int) {
+        const std::int64_t b = b_is_signed ? b_signed : static_cast<std::int64_t>(b_unsigned);
+        return a.i < b ? -1 : a.i > b;
+    }
+    const std::uint64_t b = b_is_signed ? static_cast<std::uint64_t>(b_signed) : b_unsigned;
+    return a.u < b ? -1 : a.u > b;
+}
+
+bool ordered(CompareOp op, int cmp)
+{
+    switch (op) {
+    case CompareOp::Eq: return cmp == 0;
+    case CompareOp::Ne: return cmp != 0;
+    case CompareOp::Lt: return cmp < 0;
+    case CompareOp::Le: return cmp <= 0;
+    case CompareOp::Gt: return cmp > 0;
+    case CompareOp::Ge: return cmp >= 0;
+    default: return false;
+    }
+}
+
+bool icontains(std::string_view hay, std::string_view needle)
+{
+    if (needle.size() > hay.size())
+        return false;
+    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
+        if (strncasecmp(hay.data() + i, needle.data(), needle.size()) == 0)
+            return true;
+    return false;
+}
+
+// One literal right-hand value, parsed for the field's type.
+struct Literal {
+    std::string text;
+    std::int64_t i = 0;
+    std::uint64_t u = 0;
+    bool b = false;
+    std::uint8_t ip[16] = {};
+    int prefix_bits = 128;
+};
+
+bool compare_string(CompareOp op, std::string_view v, const Literal& lit)
+{
+    const std::string_view rhs = lit.text;
+    switch (op) {
+    case CompareOp::Eq: return v == rhs;
+    case CompareOp::Ne: return v != rhs;
+    case CompareOp::Lt: return v < rhs;
+    case CompareOp::Le: return v <= rhs;
+    case CompareOp::Gt: return v > rhs;
+    case CompareOp::Ge: return v >= rhs;
+    case CompareOp::Contains:
+    case CompareOp::BContains: return v.find(rhs) != std::string_view::npos;
+    case CompareOp::IContains: return icontains(v, rhs);
+    case CompareOp::StartsWith:
+    case CompareOp::BStartsWith: return v.substr(0, rhs.size()) == rhs;
+    case CompareOp::EndsWith: return v.size() >= rhs.size() && v.substr(v.size() - rhs.size()) == rhs;
+    case CompareOp::Glob:
+    case CompareOp::IGlob: {
+        // fnmatch needs a NUL-terminated subject.
+        thread_local std::string subject;
+        subject.assign(v);
+        return fnmatch(lit.text.c_str(), subject.c_str(), op == CompareOp::IGlob ? FNM_CASEFOLD : 0) == 0;
+    }
+    default: return false;
+    }
+}
+
+bool compare_literal(CompareOp op, const FieldValue& v, const Literal& lit)
+{
+    switch (v.type) {
+    case FieldType::String: return compare_string(op, v.str, lit);
+    case FieldType::Int:
+    case FieldType::Uint: return ordered(op, compare_numbers(v, lit.i, lit.u, lit.i < 0));
+    case FieldType::Bool: return ordered(op, v.b == lit.b ? 0 : 1);
+    case FieldType::IpAddr:
+    case FieldType::IpNet: {
+        const bool inside = ip_in_net(v.ip, lit.ip, lit.prefix_bits);
+        return op == CompareOp::Ne ? !inside : op == CompareOp::Eq && inside;
+    }
+    }
+    return false;
+}
+
+bool parse_literal(FieldType type, CompareOp op, const std::string& text, Literal* lit, std::string* error)
+{
+    lit->text = text;
+    switch (type) {
+    case FieldType::String:
+        if (op == CompareOp::BContains || op == CompareOp::BStartsWith)
+            lit->text = parse_bytes(text);
+        return true;
+    case FieldType::Int:
+    case FieldType::Uint:
+        if (parse_int(text, &lit->i)) {
+            lit->u = static_cast<std::uint64_t>(lit->i);
+            return true;
+        }
+        *error = fmt::format("'{}' is not a number", text);
+        return false;
+    case FieldType::Bool:
+        if (parse_bool(text, &lit->b))
+            return true;
+        *error = fmt::format("'{}' is not true or false", text);
+        return false;
+    case FieldType::IpAddr:
+    case FieldType::IpNet:
+        if (parse_ip_net(text, lit->ip, &lit->prefix_bits))
+            return true;
+        *error = fmt::format("'{}' is not an IP address or network", text);
+        return false;
+    }
+    return false;
+}
+
+class ScalarMatcher final : public ValueMatcher {
+public:
+    ScalarMatcher(CompareOp op, Literal lit) : op_(op), lit_(std::move(lit)) {}
+    bool match(std::span<const FieldValue> values) const override
+    {
+        for (const auto& v : values)
+            if (compare_literal(op_, v, lit_))
+                return true;
+        return false;
+    }
+
+private:
+    CompareOp op_;
+    Literal lit_;
+};
+
+class RegexMatcher final : public ValueMatcher {
+public:
+    explicit RegexMatcher(const std::string& pattern) : re_(pattern, RE2::Quiet) {}
+    bool ok() const { return re_.ok(); }
+    std::string error() const { return re_.error(); }
+    bool match(std::span<const FieldValue> values) const override
+    {
+        for (const auto& v : values)
+            if (v.type == FieldType::String && RE2::FullMatch(re2::StringPiece(v.str.data(), v.str.size()), re_))
+                return true;
+        return false;
+    }
+
+private:
+    RE2 re_;
+};
+
+// `in` / `intersects` over strings: a hash set of views into owned strings.
+class StringSetMatcher final : public ValueMatcher {
+public:
+    StringSetMatcher(CompareOp op, const std::vector<std::string>& items) : all_(op == CompareOp::In), owned_(items)
+    {
+        for (const auto& s : owned_)
+            set_.insert(s);
+    }
+    bool match(std::span<const FieldValue> values) const override
+    {
+        if (values.empty())
+            return false;
+        for (const auto& v : values) {
+            const bool hit = set_.count(v.str) != 0;
+            if (all_ && !hit)
+                return false;
+            if (!all_ && hit)
+                return true;
+        }
+        return all_;
+    }
+
+private:
+    bool all_;  // `in` on a list field needs every value; `intersects` any
+    std::vector<std::string> owned_;
+    std::unordered_set<std::string_view> set_;
+};
+
+// `in` / `intersects` for numbers, booleans and addresses: few values, so
+// a linear scan over parsed literals is as fast as a set and keeps CIDRs.
+class LiteralListMatcher final : public ValueMatcher {
+public:
+    LiteralListMatcher(CompareOp op, std::vector<Literal> items) : all_(op == CompareOp::In), items_(std::move(items)) {}
+    bool match(std::span<const FieldValue> values) const override
+    {
+        if (values.empty())
+            return false;
+        for (const auto& v : values) {
+            const bool hit = std::any_of(items_.begin(), items_.end(),
+                                         [&](const Literal& lit) { return compare_literal(CompareOp::Eq, v, lit); });
+            if (all_ && !hit)
+                return false;
+            if (!all_ && hit)
+                return true;
+        }
+        return all_;
+    }
+
+private:
+    bool all_;
+    std::vector<Literal> items_;
+};
+
+// `pmatch`: the value is one of the paths or lies below one of them.
+class PathPrefixMatcher final : public ValueMatcher {
+public:
+    explicit PathPrefixMatcher(const std::vector<std::string>& prefixes)
+    {
+        for (auto p : prefixes) {
+            while (p.size() > 1 && p.back() == '/')
+                p.pop_back();
+            prefixes_.push_back(std::move(p));
+        }
+    }
+    bool match(std::span<const FieldValue> values) const override
+    {
+        for (const auto& v : values)
+            for (const auto& p : prefixes_)
+                if (v.str.substr(0, p.size()) == p &&
+                    (v.str.size() == p.size() || v.str[p.size()] == '/' || p == "/"))
+                    return true;
+        return false;
+    }
+
+private:
+    std::vector<std::string> prefixes_;
+};
+
+}  // namespace
+
+std::optional<CompareOp> compare_op_from(std::string_view text)
+{
+    for (const auto& entry : kOps)
+        if (entry.name == text)
+            return entry.op;
+    return std::nullopt;
+}
+
+std::string_view compare_op_name(CompareOp op)
+{
+    for (const auto& entry : kOps)
+        if (entry.op == op)
+            return entry.name;
+    return "?";
+}
+
+bool takes_list(CompareOp op)
+{
+    return op == CompareOp::In || op == CompareOp::Intersects || op == CompareOp::PMatch;
+}
+
+bool parse_ip_net(std::string_view text, std::uint8_t out[16], int* prefix_bits)
+{
+    std::string addr(text);
+    int bits = -1;
+    if (auto slash = addr.find('/'); slash != std::string::npos) {
+        std::int64_t parsed = 0;
+        if (!parse_int(std::string_view(addr).substr(slash + 1), &parsed) || parsed < 0 || parsed > 128)
+            return false;
+        bits = static_cast<int>(parsed);
+        addr.resize(slash);
+    }
+    std::memset(out, 0, 16);
+    in_addr v4{};
+    if (inet_pton(AF_INET, addr.c_str(), &v4) == 1) {
+        out[10] = out[11] = 0xff;
+        std::memcpy(out + 12, &v4, 4);
+        if (bits > 32)
+            return false;
+        *prefix_bits = 96 + (bits < 0 ? 32 : bits);
+        return true;
+    }
+    if (inet_pton(AF_INET6, addr.c_str(), out) == 1) {
+        *prefix_bits = bits < 0 ? 128 : bits;
+        return true;
+    }
+    return false;
+}
+
+std::unique_ptr<ValueMatcher> ValueMatcher::compile(CompareOp op, FieldType type, bool list_field,
+                                                    const std::vector<std::string>& rhs, std::string* error)
+{
+    const bool string_only = op == CompareOp::Contains || op == CompareOp::IContains ||
+                             op == CompareOp::BContains || op == CompareOp::StartsWith ||
+                             op == CompareOp::BStartsWith || op == CompareOp::EndsWith || op == CompareOp::Glob ||
+                             op == CompareOp::IGlob || op == CompareOp::Regex || op == CompareOp::PMatch;
+    if (string_only && type != FieldType::String) {
+        *error = fmt::format("operator '{}' needs a string field", compare_op_name(op));
+        return nullptr;
+    }
+    if ((op == CompareOp::Lt || op == CompareOp::Le || op == CompareOp::Gt || op == CompareOp::Ge) && is_ip(type)) {
+        *error = fmt::format("operator '{}' does not apply to addresses", compare_op_name(op));
+        return nullptr;
+    }
+    if (!takes_list(op) && rhs.size() != 1) {
+        *error = fmt::format("operator '{}' takes one value", compare_op_name(op));
+        return nullptr;
+    }
+    (void)list_field;  // list semantics live in the matchers: any value, or all for `in`
+
+    if (op == CompareOp::Regex) {
+        auto matcher = std::make_unique<RegexMatcher>(rhs.front());
+        if (!matcher->ok()) {
+            *error = fmt::format("invalid regex '{}': {}", rhs.front(), matcher->error());
+            return nullptr;
+        }
+        return matcher;
+    }
+    if (op == CompareOp::PMatch)
+        return std::make_unique<PathPrefixMatcher>(rhs);
+    if ((op == CompareOp::In || op == CompareOp::Intersects) && type == FieldType::String)
+        return std::make_unique<StringSetMatcher>(op, rhs);
+
+    std::vector<Literal> literals(rhs.size());
+    for (std::size_t i = 0; i < rhs.size(); ++i)
+        if (!parse_literal(type, op, rhs[i], &literals[i], error))
+            return nullptr;
+    if (op == CompareOp::In || op == CompareOp::Intersects)
+        return std::make_unique<LiteralListMatcher>(op, std::move(literals));
+    return std::make_unique<ScalarMatcher>(op, std::move(literals.front()));
+}
+
+bool compare_values(CompareOp op, const FieldValue& lhs, const FieldValue& rhs)
+{
+    Literal lit;
+    switch (rhs.type) {
+    case FieldType::String: lit.text.assign(rhs.str); break;
+    case FieldType::Int: lit.i = rhs.i, lit.u = static_cast<std::uint64_t>(rhs.i); break;
+    case FieldType::Uint: lit.u = rhs.u, lit.i = static_cast<std::int64_t>(rhs.u); break;
+    case FieldType::Bool: lit.b = rhs.b; break;
+    case FieldType::IpAddr:
+    case FieldType::IpNet: std::memcpy(lit.ip, rhs.ip, 16); break;
+    }
+    if (op == CompareOp::In || op == CompareOp::Intersects)
+        op = CompareOp::Eq;
+    return compare_literal(op, lhs, lit);
+}
+
+}  // namespace palisade::rules

@@ -1,0 +1,248 @@
+#include "rules/engine/predicate.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace palisade::rules {
+namespace {
+
+class AndPredicate final : public Predicate {
+public:
+    explicit AndPredicate(std::vector<PredicatePtr> children) : children_(std::move(children)) {}
+    bool eval(const EvalContext& ctx) override
+    {
+        for (auto& child : children_)
+            if (!child->eval(ctx))
+                return false;
+        return true;
+    }
+
+private:
+    std::vector<PredicatePtr> children_;
+};
+
+class OrPredicate final : public Predicate {
+public:
+    explicit OrPredicate(std::vector<PredicatePtr> children) : children_(std::move(children)) {}
+    bool eval(const EvalContext& ctx) override
+    {
+        for (auto& child : children_)
+            if (child->eval(ctx))
+                return true;
+        return false;
+    }
+
+private:
+    std::vector<PredicatePtr> children_;
+};
+
+class NotPredicate final : public Predicate {
+public:
+    explicit NotPredicate(PredicatePtr child) : child_(std::move(child)) {}
+    bool eval(const EvalContext& ctx) override { return !child_->eval(ctx); }
+
+private:
+    PredicatePtr child_;
+};
+
+// A field without a value (<NA>) fails every comparison, as in Falco.
+class ComparePredicate final : public Predicate {
+public:
+    ComparePredicate(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher)
+        : field_(std::move(field)), matcher_(std::move(matcher))
+    {
+    }
+    bool eval(const EvalContext& ctx) override
+    {
+        values_.clear();
+        return field_->extract(ctx, values_) && !values_.empty() && matcher_->match(values_);
+    }
+
+private:
+    std::unique_ptr<Extractor> field_;
+    std::unique_ptr<ValueMatcher> matcher_;
+    std::vector<FieldValue> values_;
+};
+
+class CompareFieldsPredicate final : public Predicate {
+public:
+    CompareFieldsPredicate(std::unique_ptr<Extractor> lhs, CompareOp op, std::unique_ptr<Extractor> rhs)
+        : lhs_(std::move(lhs)), op_(op), rhs_(std::move(rhs))
+    {
+    }
+    bool eval(const EvalContext& ctx) override
+    {
+        lhs_values_.clear();
+        rhs_values_.clear();
+        if (!lhs_->extract(ctx, lhs_values_) || !rhs_->extract(ctx, rhs_values_))
+            return false;
+        for (const auto& l : lhs_values_)
+            for (const auto& r : rhs_values_)
+                if (compare_values(op_, l, r))
+                    return true;
+        return false;
+    }
+
+private:
+    std::unique_ptr<Extractor> lhs_;
+    CompareOp op_;
+    std::unique_ptr<Extractor> rhs_;
+    std::vector<FieldValue> lhs_values_, rhs_values_;
+};
+
+class ExistsPredicate final : public Predicate {
+public:
+    explicit ExistsPredicate(std::unique_ptr<Extractor> field) : field_(std::move(field)) {}
+    bool eval(const EvalContext& ctx) override
+    {
+        values_.clear();
+        return field_->extract(ctx, values_) && !values_.empty();
+    }
+
+private:
+    std::unique_ptr<Extractor> field_;
+    std::vector<FieldValue> values_;
+};
+
+enum class Transform { ToLower, ToUpper, B64, Basename, Len };
+
+bool base64_decode(std::string_view in, std::string& out)
+{
+    auto value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    out.clear();
+    unsigned bits = 0, acc = 0;
+    for (char c : in) {
+        if (c == '=')
+            break;
+        const int v = value(c);
+        if (v < 0)
+            return false;
+        acc = (acc << 6) | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> bits) & 0xff));
+        }
+    }
+    return true;
+}
+
+// Applies the transforms to every extracted value; transformed strings live
+// in this extractor's buffers until the next extract().
+class TransformingExtractor final : public Extractor {
+public:
+    TransformingExtractor(std::unique_ptr<Extractor> inner, std::vector<Transform> innermost_first)
+        : inner_(std::move(inner)), transforms_(std::move(innermost_first))
+    {
+    }
+    bool extract(const EvalContext& ctx, std::vector<FieldValue>& out) override
+    {
+        raw_.clear();
+        if (!inner_->extract(ctx, raw_))
+            return false;
+        if (buffers_.size() < raw_.size())
+            buffers_.resize(raw_.size());
+        for (std::size_t i = 0; i < raw_.size(); ++i) {
+            FieldValue v = raw_[i];
+            for (Transform t : transforms_)
+                if (!apply(t, v, buffers_[i]))
+                    return false;
+            out.push_back(v);
+        }
+        return true;
+    }
+
+private:
+    static bool apply(Transform t, FieldValue& v, std::string& buffer)
+    {
+        if (t == Transform::Len) {
+            v = FieldValue::uint64(v.str.size());
+            return true;
+        }
+        std::string next;
+        switch (t) {
+        case Transform::ToLower:
+        case Transform::ToUpper:
+            next.assign(v.str);
+            for (auto& c : next)
+                c = static_cast<char>(t == Transform::ToLower ? std::tolower(static_cast<unsigned char>(c))
+                                                              : std::toupper(static_cast<unsigned char>(c)));
+            break;
+        case Transform::B64:
+            if (!base64_decode(v.str, next))
+                return false;
+            break;
+        case Transform::Basename: {
+            auto slash = v.str.rfind('/');
+            next.assign(slash == std::string_view::npos ? v.str : v.str.substr(slash + 1));
+            break;
+        }
+        case Transform::Len: break;
+        }
+        buffer = std::move(next);
+        v = FieldValue::string(buffer);
+        return true;
+    }
+
+    std::unique_ptr<Extractor> inner_;
+    std::vector<Transform> transforms_;
+    std::vector<FieldValue> raw_;
+    std::vector<std::string> buffers_;
+};
+
+}  // namespace
+
+PredicatePtr make_and(std::vector<PredicatePtr> children) { return std::make_unique<AndPredicate>(std::move(children)); }
+PredicatePtr make_or(std::vector<PredicatePtr> children) { return std::make_unique<OrPredicate>(std::move(children)); }
+PredicatePtr make_not(PredicatePtr child) { return std::make_unique<NotPredicate>(std::move(child)); }
+
+PredicatePtr make_compare(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher)
+{
+    return std::make_unique<ComparePredicate>(std::move(field), std::move(matcher));
+}
+
+PredicatePtr make_compare_fields(std::unique_ptr<Extractor> field, CompareOp op, std::unique_ptr<Extractor> rhs)
+{
+    return std::make_unique<CompareFieldsPredicate>(std::move(field), op, std::move(rhs));
+}
+
+PredicatePtr make_exists(std::unique_ptr<Extractor> field) { return std::make_unique<ExistsPredicate>(std::move(field)); }
+
+std::unique_ptr<Extractor> apply_transformers(std::unique_ptr<Extractor> field, FieldType* type,
+                                              const std::vector<std::string>& names, std::string* error)
+{
+    if (names.empty())
+        return field;
+    std::vector<Transform> innermost_first;
+    for (auto it = names.rbegin(); it != names.rend(); ++it) {
+        Transform t;
+        if (*it == "tolower") t = Transform::ToLower;
+        else if (*it == "toupper") t = Transform::ToUpper;
+        else if (*it == "b64") t = Transform::B64;
+        else if (*it == "basename") t = Transform::Basename;
+        else if (*it == "len") t = Transform::Len;
+        else {
+            *error = fmt::format("unknown transformer '{}'", *it);
+            return nullptr;
+        }
+        if (*type != FieldType::String) {
+            *error = fmt::format("transformer '{}' needs a string value", *it);
+            return nullptr;
+        }
+        if (t == Transform::Len)
+            *type = FieldType::Uint;
+        innermost_first.push_back(t);
+    }
+    return std::make_unique<TransformingExtractor>(std::move(field), std::move(innermost_first));
+}
+
+}  // namespace palisade::rules

@@ -1,0 +1,38 @@
+// A compiled condition: a tree of predicates over one event. Built once by
+// the compiler; evaluated for every event of a type the rule cares about.
+// Evaluation never throws and does not allocate after the first events
+// (each check keeps its own value buffers).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "rules/engine/operators.h"
+#include "rules/fields/field.h"
+
+namespace palisade::rules {
+
+class Predicate {
+public:
+    virtual ~Predicate() = default;
+    virtual bool eval(const EvalContext& ctx) = 0;
+};
+using PredicatePtr = std::unique_ptr<Predicate>;
+
+PredicatePtr make_and(std::vector<PredicatePtr> children);
+PredicatePtr make_or(std::vector<PredicatePtr> children);
+PredicatePtr make_not(PredicatePtr child);
+// `field op literal(s)`: the matcher was compiled against the literals.
+PredicatePtr make_compare(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher);
+// `field op val(other)`: both sides extracted per event.
+PredicatePtr make_compare_fields(std::unique_ptr<Extractor> field, CompareOp op, std::unique_ptr<Extractor> rhs);
+PredicatePtr make_exists(std::unique_ptr<Extractor> field);
+
+// Wraps an extractor with Falco's transformers, applied innermost first
+// (`tolower(b64(x))` decodes, then lowers). `names` is outermost first, as
+// the parser gives them. Returns nullptr with `error` for an unknown
+// transformer or one that does not apply to the field's type.
+std::unique_ptr<Extractor> apply_transformers(std::unique_ptr<Extractor> field, FieldType* type,
+                                              const std::vector<std::string>& names, std::string* error);
+
+}  // namespace palisade::rules
