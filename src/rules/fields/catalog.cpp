@@ -30,6 +30,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <optional>
 #include <unordered_map>
 
 #include "rules/fields/event_args.h"
@@ -82,10 +83,22 @@ const Catalog& catalog() {
     return built;
 }
 
-const FieldSpec* spec_named(std::string_view name) {
+// A catalog entry: its row and the FieldInfo published for it.
+struct Entry {
+    const FieldSpec* spec;
+    const FieldInfo* info;
+};
+
+std::optional<Entry> entry_named(std::string_view name) {
     const Catalog& c = catalog();
     const auto it = c.by_name.find(name);
-    return it == c.by_name.end() ? nullptr : c.specs[it->second];
+    if (it == c.by_name.end()) return std::nullopt;
+    return Entry{c.specs[it->second], &c.infos[it->second]};
+}
+
+const FieldSpec* spec_named(std::string_view name) {
+    const auto entry = entry_named(name);
+    return entry ? entry->spec : nullptr;
 }
 
 // A reference split into its field and argument.
@@ -195,8 +208,8 @@ const FieldInfo* FieldCatalog::find(std::string_view name) const {
     FieldRef ref;
     std::string error;
     if (!parse_field_ref(name, ref, error)) return nullptr;
-    const Catalog& c = catalog();
-    return &c.infos[c.by_name.at(ref.spec->name)];
+    const auto entry = entry_named(ref.spec->name);
+    return entry ? entry->info : nullptr;
 }
 
 std::unique_ptr<Extractor> FieldCatalog::bind(std::string_view name, const FieldArg& arg, std::string* error) const {

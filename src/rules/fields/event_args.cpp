@@ -427,7 +427,7 @@ std::uint64_t effective_mount_flags(std::uint64_t flags) {
 
 bool append_syscall_arg(const ArgSpec& arg, const SyscallData& syscall, const Event& event, ArgForm form,
                         std::string& out) {
-    const std::uint64_t raw = syscall.args[arg.slot % 6];
+    const std::uint64_t raw = arg.slot < std::size(syscall.args) ? syscall.args[arg.slot] : 0;
     switch (arg.value) {
         case ResultFd:
             return append_result(syscall.ret, form, out);

@@ -56,7 +56,8 @@ std::optional<std::int64_t> event_result(const Event& event) {
 
 std::uint64_t boot_to_epoch_ns(std::uint64_t boot_ns) {
     // The offset between the two clocks only moves when the wall clock is
-    // stepped; measuring it once keeps extraction free of syscalls.
+    // stepped; measuring it once keeps extraction free of syscalls. (Events
+    // replayed from a recording of an earlier boot get this boot's offset.)
     static const std::int64_t offset = [] {
         timespec real{}, boot{};
         clock_gettime(CLOCK_REALTIME, &real);

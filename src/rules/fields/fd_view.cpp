@@ -293,7 +293,8 @@ std::optional<IpEndpoint> client_endpoint(const FdView& fd) {
 std::optional<IpEndpoint> server_endpoint(const FdView& fd) {
     if (!fd.present || !is_ip_socket(fd.kind)) return std::nullopt;
     if (fd.role == SocketRole::Client) return IpEndpoint{fd.remote_addr, fd.remote_port};
-    if (fd.role == SocketRole::Server || fd.role == SocketRole::Listener) return IpEndpoint{fd.local_addr, fd.local_port};
+    if (fd.role == SocketRole::Server || fd.role == SocketRole::Listener)
+        return IpEndpoint{fd.local_addr, fd.local_port};
     return std::nullopt;
 }
 
@@ -305,7 +306,8 @@ std::optional<IpEndpoint> local_endpoint(const FdView& fd) {
 
 std::optional<IpEndpoint> remote_endpoint(const FdView& fd) {
     if (!fd.present || !is_ip_socket(fd.kind)) return std::nullopt;
-    if (fd.role == SocketRole::Client || fd.role == SocketRole::Server) return IpEndpoint{fd.remote_addr, fd.remote_port};
+    if (fd.role == SocketRole::Client || fd.role == SocketRole::Server)
+        return IpEndpoint{fd.remote_addr, fd.remote_port};
     return std::nullopt;
 }
 

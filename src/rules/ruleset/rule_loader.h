@@ -22,9 +22,9 @@ public:
     RuleLoader& operator=(RuleLoader&&) noexcept;
 
     // Each returns false when that file had an error. Like Falco, reading a
-    // file stops at its first error; unlike Falco, a failed file leaves
-    // everything loaded before it exactly as it was. Diagnostics accumulate
-    // across calls.
+    // file stops at its first error; a failed file changes nothing, so what
+    // earlier files loaded stays exactly as it was. Diagnostics (the failed
+    // file's warnings too) accumulate across calls.
     bool load_file(const std::string& path);
     // `name` stands for the file name in diagnostics.
     bool load_string(const std::string& name, const std::string& yaml);

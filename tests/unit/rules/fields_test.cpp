@@ -769,14 +769,18 @@ TEST(FieldCatalog, NamesAreUniqueAndDescribed) {
 // Comment lines and other keys (desc, items of lists, ...) are skipped: a
 // list item such as "user.log" or a registry "registry.k8s.io" is not a field.
 std::set<std::string> fields_used_by(const std::filesystem::path& file) {
+    static const std::regex kComment(R"(^\s*#)");
     static const std::regex kKey(R"(^(\s*)(?:- )?([A-Za-z_]+):(.*)$)");
-    static const std::regex kField(
-        R"((^|[^A-Za-z0-9_./-])((?:evt|proc|thread|user|group|fd|fs|container|k8s|ka)\.[A-Za-z0-9_.]*[A-Za-z0-9_](?:\[[^\]]*\])?))");
+    // A field name not preceded by a name character, '.', '/' or '-', with an
+    // optional [argument]; group 2 is the reference.
+    static const std::regex kField(R"((^|[^A-Za-z0-9_./-]))"
+                                   R"(((?:evt|proc|thread|user|group|fd|fs|container|k8s|ka)\.)"
+                                   R"([A-Za-z0-9_.]*[A-Za-z0-9_](?:\[[^\]]*\])?))");
     std::set<std::string> found;
     std::ifstream in(file);
     std::string line, key;
     while (std::getline(in, line)) {
-        if (std::regex_search(line, std::regex(R"(^\s*#)"))) continue;
+        if (std::regex_search(line, kComment)) continue;
         std::smatch match;
         std::string content = line;
         if (std::regex_match(line, match, kKey) && match[1].length() <= 2) {

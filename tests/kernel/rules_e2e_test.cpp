@@ -1,0 +1,137 @@
+// Falco's own rules on real actions: the agent runs with falco_rules.yaml
+// (or Palisade's default rules), real programs do what the rules look for,
+// and the alerts must name the rule Falco would fire, with its key fields.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+const std::string kFalcoRules = PALISADE_CORPUS_DIR "/falco-rules/falco_rules.yaml";
+const std::string kActions = PALISADE_ACTIONS_BIN;
+
+std::string temp(const std::string& name) { return "/tmp/palisade-e2e-" + std::to_string(getpid()) + "-" + name; }
+
+std::string slurp(const std::string& path)
+{
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void run(const std::string& command) { ASSERT_EQ(std::system(command.c_str()), 0) << command; }
+
+// Runs the agent with `rules` around `actions`; returns its alerts.
+std::vector<nlohmann::json> alerts_for(const std::vector<std::string>& rules, const std::function<void()>& actions)
+{
+    const auto out = temp("alerts"), err = temp("err"), ready = temp("ready");
+    unlink(ready.c_str());
+    pid_t agent = fork();
+    if (agent == 0) {
+        freopen(out.c_str(), "w", stdout);
+        freopen(err.c_str(), "w", stderr);
+        std::vector<std::string> args = {PALISADE_BIN, "run", "--lock-file", temp("lock"), "--ready-file", ready};
+        for (const auto& r : rules)
+            args.insert(args.end(), {"-r", r});
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(PALISADE_BIN, argv.data());
+        _exit(127);
+    }
+    for (int i = 0; i < 1000 && access(ready.c_str(), F_OK) != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(access(ready.c_str(), F_OK), 0) << slurp(err);
+    actions();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(agent, SIGINT);
+    waitpid(agent, nullptr, 0);
+    std::vector<nlohmann::json> alerts;
+    std::istringstream lines(slurp(out));
+    for (std::string line; std::getline(lines, line);)
+        alerts.push_back(nlohmann::json::parse(line));
+    return alerts;
+}
+
+// The first alert of `rule` whose output_fields[key] == value.
+const nlohmann::json* find(const std::vector<nlohmann::json>& alerts, const std::string& rule, const std::string& key,
+                           const nlohmann::json& value)
+{
+    for (const auto& a : alerts)
+        if (a["rule"] == rule && a["output_fields"].contains(key) && a["output_fields"][key] == value)
+            return &a;
+    return nullptr;
+}
+
+std::string dump(const std::vector<nlohmann::json>& alerts)
+{
+    std::string text;
+    for (const auto& a : alerts)
+        text += a["rule"].get<std::string>() + ": " + a["output"].get<std::string>() + "\n";
+    return text;
+}
+
+TEST(FalcoRulesEndToEnd, RealActionsFireTheRulesFalcoWould)
+{
+    const auto link = temp("link"), shm = "/dev/shm/palisade-e2e-" + std::to_string(getpid());
+    const auto alerts = alerts_for({kFalcoRules}, [&] {
+        run("/bin/cat /etc/shadow > /dev/null");
+        run("/bin/ln -sf /etc/shadow " + link);
+        run("/usr/bin/find /tmp -maxdepth 1 -name id_rsa");
+        run(kActions + " memfd-exec");
+        run(kActions + " ptrace-attach");
+        run("cp /bin/true " + shm + " && " + shm + " && rm -f " + shm);
+    });
+    unlink(link.c_str());
+
+    const auto* shadow = find(alerts, "Read sensitive file untrusted", "fd.name", "/etc/shadow");
+    ASSERT_NE(shadow, nullptr) << dump(alerts);
+    EXPECT_EQ((*shadow)["output_fields"]["proc.name"], "cat");
+    EXPECT_EQ((*shadow)["priority"], "Warning");
+    EXPECT_EQ((*shadow)["source"], "syscall");
+
+    const auto* symlink = find(alerts, "Create Symlink Over Sensitive Files", "evt.arg.target", "/etc/shadow");
+    ASSERT_NE(symlink, nullptr) << dump(alerts);
+    EXPECT_EQ((*symlink)["output_fields"]["evt.arg.linkpath"], link);
+
+    ASSERT_NE(find(alerts, "Search Private Keys or Passwords", "proc.name", "find"), nullptr) << dump(alerts);
+
+    const auto* fileless = find(alerts, "Fileless execution via memfd_create", "proc.exepath", "/memfd:palisade-e2e");
+    ASSERT_NE(fileless, nullptr) << dump(alerts);
+    EXPECT_EQ((*fileless)["priority"], "Critical");
+
+    ASSERT_NE(find(alerts, "PTRACE attached to process", "evt.type", "ptrace"), nullptr) << dump(alerts);
+    ASSERT_NE(find(alerts, "Execution from /dev/shm", "proc.exepath", shm), nullptr) << dump(alerts);
+
+    // Nothing the tests did is a shell spawned by a protected service.
+    for (const auto& a : alerts)
+        EXPECT_NE(a["rule"], "Run shell untrusted") << a.dump();
+}
+
+TEST(DefaultRulesEndToEnd, ReverseShellAndMetadataAccessAreCaught)
+{
+    const auto alerts = alerts_for({}, [&] {
+        run(kActions + " socket-on-stdout");
+        run(kActions + " connect 169.254.169.254 80");
+        run(kActions + " memfd-exec");
+    });
+    const auto* shell = find(alerts, "Standard stream redirected to a network socket", "evt.rawres", 1);
+    ASSERT_NE(shell, nullptr) << dump(alerts);
+    EXPECT_EQ((*shell)["priority"], "Critical");
+    ASSERT_NE(find(alerts, "Cloud metadata service contacted", "proc.name", "palisade-test-a"), nullptr)
+        << dump(alerts);
+    EXPECT_NE(find(alerts, "Fileless execution", "proc.exepath", "/memfd:palisade-e2e"), nullptr) << dump(alerts);
+}
+
+}  // namespace
