@@ -13,9 +13,10 @@
 namespace palisade {
 namespace {
 
+// Events by kind, all from the same small process tree.
 struct Mix {
     test::World world;
-    std::vector<Event> events;
+    std::vector<Event> opens, connects, execs, mixed;
     std::unique_ptr<rules::RuleEngine> engine;
 
     Mix()
@@ -32,15 +33,21 @@ struct Mix {
                                "/proc/self/status", "/etc/hosts", "/var/log/app.log", "/tmp/upload.bin",
                                "/etc/shadow"};
         const std::uint8_t ips[][4] = {{10, 0, 0, 7}, {93, 184, 216, 34}, {169, 254, 169, 254}};
-        for (int i = 0; i < 400; ++i) {
+        for (int i = 0; i < 100; ++i) {
             const std::uint32_t pid = i % 3 == 0 ? 300 : 301;
-            if (i % 10 < 6)
-                events.push_back(world.open(pid, paths[i % 8], i % 4 ? O_RDONLY : O_WRONLY | O_CREAT));
-            else if (i % 10 < 8)
-                events.push_back(world.connect(pid, ips[i % 3], i % 2 ? 443 : 80));
-            else
-                events.push_back(world.exec(1000 + i, 200, i % 20 < 10 ? "/usr/bin/ls" : "/usr/bin/curl",
-                                            {"child", "-la", "/srv"}));
+            opens.push_back(world.open(pid, paths[i % 8], i % 4 ? O_RDONLY : O_WRONLY | O_CREAT));
+            connects.push_back(world.connect(pid, ips[i % 3], i % 2 ? 443 : 80));
+            execs.push_back(world.exec(1000 + i, 200, i % 2 ? "/usr/bin/ls" : "/usr/bin/curl",
+                                       {"child", "-la", "/srv"}));
+        }
+        // A busy host: mostly opens, some connects, few execs (85/13/2).
+        for (int i = 0; i < 100; ++i) {
+            for (int k = 0; k < 85; ++k)
+                mixed.push_back(opens[(i + k) % opens.size()]);
+            for (int k = 0; k < 13; ++k)
+                mixed.push_back(connects[(i + k) % connects.size()]);
+            for (int k = 0; k < 2; ++k)
+                mixed.push_back(execs[(i + k) % execs.size()]);
         }
     }
 };
@@ -51,33 +58,48 @@ Mix& mix()
     return m;
 }
 
+std::vector<Event>& events(int kind)
+{
+    auto& m = mix();
+    switch (kind) {
+    case 0: return m.mixed;
+    case 1: return m.opens;
+    case 2: return m.connects;
+    default: return m.execs;
+    }
+}
+
+const char* kKinds[] = {"mix", "open", "connect", "exec"};
+
 void BM_BaselineProcessLookup(benchmark::State& state)
 {
     auto& m = mix();
+    const auto& evs = events(state.range(0));
     std::size_t i = 0;
-    for (auto _ : state) {
-        const Event& ev = m.events[i++ % m.events.size()];
-        benchmark::DoNotOptimize(m.world.cache.find_pid(ev.tgid));
-    }
+    for (auto _ : state)
+        benchmark::DoNotOptimize(m.world.cache.find_pid(evs[i++ % evs.size()].tgid));
     state.SetItemsProcessed(state.iterations());
+    state.SetLabel(kKinds[state.range(0)]);
 }
-BENCHMARK(BM_BaselineProcessLookup);
+BENCHMARK(BM_BaselineProcessLookup)->Arg(0);
 
 void BM_EvaluateOfficialRules(benchmark::State& state)
 {
     auto& m = mix();
+    const auto& evs = events(state.range(0));
     std::vector<rules::CompiledRule*> matched;
     std::size_t i = 0, alerts = 0;
     for (auto _ : state) {
-        const Event& ev = m.events[i++ % m.events.size()];
+        const Event& ev = evs[i++ % evs.size()];
         m.engine->match({ev, m.world.cache, m.world.cache.find_pid(ev.tgid)}, matched);
         alerts += matched.size();
     }
     state.SetItemsProcessed(state.iterations());
+    state.SetLabel(kKinds[state.range(0)]);
     state.counters["rules"] = m.engine->rules().size();
     state.counters["alerts_per_event"] = double(alerts) / state.iterations();
 }
-BENCHMARK(BM_EvaluateOfficialRules);
+BENCHMARK(BM_EvaluateOfficialRules)->DenseRange(0, 3);
 
 }  // namespace
 }  // namespace palisade

@@ -1,9 +1,21 @@
 #include "rules/condition/ast.h"
 
+#include <type_traits>
+
 #include "rules/condition/lexer.h"
 
 namespace palisade::rules {
 namespace {
+
+// Expr::kind() casts the variant index, so ExprKind must list the node
+// types in the variant's order.
+template <ExprKind kind, class NodeType>
+constexpr bool kind_matches =
+    std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(kind), Expr::Node>, NodeType>;
+static_assert(kind_matches<ExprKind::And, AndExpr> && kind_matches<ExprKind::Or, OrExpr> &&
+              kind_matches<ExprKind::Not, NotExpr> && kind_matches<ExprKind::Identifier, IdentifierExpr> &&
+              kind_matches<ExprKind::Compare, CompareExpr> && kind_matches<ExprKind::Unary, UnaryExpr> &&
+              std::variant_size_v<Expr::Node> == 6);
 
 using condition::is_bare_field_arg;
 using condition::is_bare_value;

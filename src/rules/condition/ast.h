@@ -54,15 +54,16 @@ struct FieldExpr {
     bool arg_after_dot = false;             // written evt.arg.NAME rather than evt.arg[NAME]
     Location where;                         // of the field name (not of a transformer)
 
-    // The field as written, without transformers: "proc.aname[2]",
-    // "evt.arg.flags". This is also the key Falco uses for it in outputs.
+    // The field in canonical form, without transformers: "proc.aname[2]",
+    // "evt.arg.flags", proc.aenv["A B"] (an argument is quoted only when it
+    // must be). This is also the key Falco shows it under in outputs.
     std::string name() const;
 };
 
 // A right-hand value: a bare word (/etc/shadow, 127.0.0.1, -1, 0x10, *) or a
-// quoted string with its escapes already applied. `quoted` matters for list
-// names: `in (shell_binaries)` names a list, `in ("shell_binaries")` might
-// not, and Falco resolves both the same way; the compiler decides.
+// quoted string with its escapes already applied. `quoted` tells
+// `in (shell_binaries)`, which names a list, from `in ("shell_binaries")`;
+// Falco's parser drops the quotes and so expands both, the compiler decides.
 struct Literal {
     std::string text;
     bool quoted = false;
@@ -98,7 +99,8 @@ struct OrExpr {
     std::vector<ExprPtr> children;  // two or more
 };
 
-// As in Falco, `not not X` is X: negations in a row cancel in pairs.
+// As in Falco, `not not X` parses as X (a run of `not`s cancels in pairs);
+// `not (not X)` keeps both nodes.
 struct NotExpr {
     ExprPtr child;
 };

@@ -36,9 +36,22 @@ std::set<std::string> complement(const std::set<std::string>& of)
 }  // namespace
 
 ConditionCompiler::ConditionCompiler(const std::map<std::string, const Expr*>& macros,
-                                     const std::map<std::string, std::vector<std::string>>& lists)
-    : macros_(macros), lists_(lists)
+                                     const std::map<std::string, std::vector<std::string>>& lists,
+                                     const std::uint64_t* generation)
+    : macros_(macros), lists_(lists), generation_(generation)
 {
+}
+
+PredicatePtr ConditionCompiler::share(const std::string& key, const std::function<PredicatePtr()>& compile_once)
+{
+    auto found = shared_.find(key);
+    if (found == shared_.end()) {
+        auto compiled = compile_once();
+        if (!compiled)
+            return nullptr;
+        found = shared_.emplace(key, std::make_shared<SharedPredicate>(std::move(compiled), generation_)).first;
+    }
+    return make_shared_use(found->second);
 }
 
 PredicatePtr ConditionCompiler::compile(const Expr& condition, CompileError* error)
@@ -89,16 +102,18 @@ PredicatePtr ConditionCompiler::compile_node(const Expr& expr, CompileError* err
                 cycle += m + " -> ";
             return fail(fmt::format("macro cycle: {}{}", cycle, name), expr.where);
         }
-        const std::string outer = current_macro_;
-        expanding_.push_back(name);
-        current_macro_ = name;
-        auto body = compile_node(*macro->second, error);
-        current_macro_ = outer;
-        expanding_.pop_back();
-        return body;
+        return share("macro " + name, [&] {
+            const std::string outer = current_macro_;
+            expanding_.push_back(name);
+            current_macro_ = name;
+            auto body = compile_node(*macro->second, error);
+            current_macro_ = outer;
+            expanding_.pop_back();
+            return body;
+        });
     }
     case ExprKind::Compare:
-        return compile_compare(*expr.as<CompareExpr>(), expr.where, error);
+        return share(to_string(expr), [&] { return compile_compare(*expr.as<CompareExpr>(), expr.where, error); });
     case ExprKind::Unary: {
         FieldType type;
         bool list;
@@ -153,10 +168,28 @@ PredicatePtr ConditionCompiler::compile_compare(const CompareExpr& compare, cons
     }
     if (std::holds_alternative<LiteralList>(compare.rhs) && !takes_list(*op))
         return fail(fmt::format("operator '{}' takes one value, not a list", compare.op), where);
-    auto matcher = ValueMatcher::compile(*op, type, list, operand_values(compare.rhs), &message);
+
+    // Fields that stand for several things at once (every ancestor; both ends
+    // of a connection) hold when any value does, `in` included; for the
+    // connection ends `!=` means "neither end is" (Falco's fd.ip semantics).
+    const FieldInfo* info = FieldCatalog::instance().find(compare.lhs.field);
+    CompareOp effective = *op;
+    if (info->any_value && effective == CompareOp::In)
+        effective = CompareOp::Intersects;
+    const bool none_equal = info->not_equal_needs_all_values && effective == CompareOp::Ne;
+    if (none_equal)
+        effective = CompareOp::Eq;
+
+    auto matcher = ValueMatcher::compile(effective, type, list, operand_values(compare.rhs), &message);
     if (!matcher)
         return fail(fmt::format("{} {}: {}", compare.lhs.name(), compare.op, message), where);
-    return make_compare(std::move(field), std::move(matcher));
+    if (!none_equal)
+        return make_compare(std::move(field), std::move(matcher));
+    // A field without a value fails `!=` as every comparison does.
+    std::vector<PredicatePtr> both;
+    both.push_back(make_exists(bind_field(compare.lhs, &type, &list, &message)));
+    both.push_back(make_not(make_compare(std::move(field), std::move(matcher))));
+    return make_and(std::move(both));
 }
 
 void ConditionCompiler::expand_item(const std::string& item, std::vector<std::string>& out) const

@@ -4,6 +4,7 @@
 // types a condition can match, so the engine evaluates a rule only on those.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -30,8 +31,11 @@ class ConditionCompiler {
 public:
     // `macros`: name -> parsed body. `lists`: name -> items, already
     // expanded (items naming other lists replaced by their items).
+    // `generation` is the engine's per-event counter: checks and macros that
+    // recur across rules are compiled once and evaluated once per event.
     ConditionCompiler(const std::map<std::string, const Expr*>& macros,
-                      const std::map<std::string, std::vector<std::string>>& lists);
+                      const std::map<std::string, std::vector<std::string>>& lists,
+                      const std::uint64_t* generation);
 
     PredicatePtr compile(const Expr& condition, CompileError* error);
     EventTypeSet event_types(const Expr& condition) const;
@@ -47,8 +51,12 @@ private:
     void expand_item(const std::string& item, std::vector<std::string>& out) const;
     EventTypeSet types_of(const Expr& expr, std::vector<std::string>& expanding) const;
 
+    PredicatePtr share(const std::string& key, const std::function<PredicatePtr()>& compile_once);
+
     const std::map<std::string, const Expr*>& macros_;
     const std::map<std::string, std::vector<std::string>>& lists_;
+    const std::uint64_t* generation_;
+    std::map<std::string, std::shared_ptr<SharedPredicate>> shared_;
     std::vector<std::string> expanding_;  // macro names being expanded, for cycles
     std::string current_macro_;
 };

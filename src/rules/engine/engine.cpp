@@ -70,7 +70,7 @@ std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Di
         macro_trees.push_back(std::move(parsed.expr));
     }
 
-    ConditionCompiler compiler(macros, lists);
+    ConditionCompiler compiler(macros, lists, &engine->generation_);
     std::size_t order = 0;
     for (const auto& def : set.rules) {
         if (!def.enabled || def.skipped)
@@ -157,6 +157,7 @@ std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Di
 void RuleEngine::match(const EvalContext& ctx, std::vector<CompiledRule*>& out)
 {
     out.clear();
+    ++generation_;
     thread_local std::string type;
     type.assign(falco_event_type(ctx.event));
     auto found = by_type_.find(type);

@@ -54,6 +54,7 @@ public:
     std::size_t rules_without_event_type() const { return any_type_.size(); }
 
 private:
+    std::uint64_t generation_ = 0;  // bumped per event: see SharedPredicate
     std::vector<std::unique_ptr<CompiledRule>> rules_;
     std::vector<CompiledRule*> any_type_;
     // Per event type: its rules and the any-type rules, merged in order.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -104,6 +105,15 @@ public:
 private:
     std::unique_ptr<Extractor> field_;
     std::vector<FieldValue> values_;
+};
+
+class SharedUse final : public Predicate {
+public:
+    explicit SharedUse(std::shared_ptr<SharedPredicate> shared) : shared_(std::move(shared)) {}
+    bool eval(const EvalContext& ctx) override { return shared_->eval(ctx); }
+
+private:
+    std::shared_ptr<SharedPredicate> shared_;
 };
 
 enum class Transform { ToLower, ToUpper, B64, Basename, Len };
@@ -217,11 +227,17 @@ PredicatePtr make_compare_fields(std::unique_ptr<Extractor> field, CompareOp op,
 
 PredicatePtr make_exists(std::unique_ptr<Extractor> field) { return std::make_unique<ExistsPredicate>(std::move(field)); }
 
-std::unique_ptr<Extractor> apply_transformers(std::unique_ptr<Extractor> field, FieldType* type,
-                                              const std::vector<std::string>& names, std::string* error)
+PredicatePtr make_shared_use(std::shared_ptr<SharedPredicate> shared)
 {
-    if (names.empty())
-        return field;
+    return std::make_unique<SharedUse>(std::move(shared));
+}
+
+namespace {
+
+// Falco's transformers, innermost first; updates `type` to the result type.
+std::optional<std::vector<Transform>> parse_transforms(const std::vector<std::string>& names, FieldType* type,
+                                                       std::string* error)
+{
     std::vector<Transform> innermost_first;
     for (auto it = names.rbegin(); it != names.rend(); ++it) {
         Transform t;
@@ -232,17 +248,30 @@ std::unique_ptr<Extractor> apply_transformers(std::unique_ptr<Extractor> field, 
         else if (*it == "len") t = Transform::Len;
         else {
             *error = fmt::format("unknown transformer '{}'", *it);
-            return nullptr;
+            return std::nullopt;
         }
         if (*type != FieldType::String) {
             *error = fmt::format("transformer '{}' needs a string value", *it);
-            return nullptr;
+            return std::nullopt;
         }
         if (t == Transform::Len)
             *type = FieldType::Uint;
         innermost_first.push_back(t);
     }
-    return std::make_unique<TransformingExtractor>(std::move(field), std::move(innermost_first));
+    return innermost_first;
+}
+
+}  // namespace
+
+std::unique_ptr<Extractor> apply_transformers(std::unique_ptr<Extractor> field, FieldType* type,
+                                              const std::vector<std::string>& names, std::string* error)
+{
+    auto transforms = parse_transforms(names, type, error);
+    if (!transforms)
+        return nullptr;
+    if (transforms->empty())
+        return field;
+    return std::make_unique<TransformingExtractor>(std::move(field), std::move(*transforms));
 }
 
 }  // namespace palisade::rules

@@ -28,6 +28,33 @@ PredicatePtr make_compare(std::unique_ptr<Extractor> field, std::unique_ptr<Valu
 PredicatePtr make_compare_fields(std::unique_ptr<Extractor> field, CompareOp op, std::unique_ptr<Extractor> rhs);
 PredicatePtr make_exists(std::unique_ptr<Extractor> field);
 
+// A predicate many rules share (a macro, or the same check written in
+// several rules): evaluated once per event, its result reused until
+// `*generation` changes. The engine bumps the generation for every event.
+class SharedPredicate {
+public:
+    SharedPredicate(PredicatePtr inner, const std::uint64_t* generation)
+        : inner_(std::move(inner)), generation_(generation)
+    {
+    }
+    bool eval(const EvalContext& ctx)
+    {
+        if (seen_ != *generation_) {
+            seen_ = *generation_;
+            result_ = inner_->eval(ctx);
+        }
+        return result_;
+    }
+
+private:
+    PredicatePtr inner_;
+    const std::uint64_t* generation_;
+    std::uint64_t seen_ = ~0ull;
+    bool result_ = false;
+};
+
+PredicatePtr make_shared_use(std::shared_ptr<SharedPredicate> shared);
+
 // Wraps an extractor with Falco's transformers, applied innermost first
 // (`tolower(b64(x))` decodes, then lowers). `names` is outermost first, as
 // the parser gives them. Returns nullptr with `error` for an unknown
