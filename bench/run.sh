@@ -23,8 +23,11 @@ log() { echo "[bench] $*" >&2; }
 [[ $# -eq 1 ]] || usage
 BUILD_DIR=$(cd "$1" && pwd) || die "no such build dir: $1"
 AGENT="$BUILD_DIR/palisade"
+# What the agent runs with: by default the bare sensor with every hook; set
+# BENCH_AGENT_ARGS="-r rules.yaml" to measure with a rule set loaded.
+AGENT_ARGS=${BENCH_AGENT_ARGS:---no-rules --events all}
 WORKLOAD="$BUILD_DIR/bench/palisade-workload"
-RESULTS_JSON="$BUILD_DIR/bench-results.json"
+RESULTS_JSON=${BENCH_RESULTS:-$BUILD_DIR/bench-results.json}
 
 OPEN_N=${BENCH_OPEN_N:-200000}
 FORKEXEC_N=${BENCH_FORKEXEC_N:-2000}
@@ -161,7 +164,8 @@ start_agent() {
   # Job control on while forking: otherwise bash starts background commands with
   # SIGINT ignored and the agent could not be stopped with SIGINT.
   set -m
-  "$AGENT" run --events all --output null --stats-file "$STATS" --ready-file "$READY" \
+  # shellcheck disable=SC2086 # the agent arguments are a word list
+  "$AGENT" run $AGENT_ARGS --output null --stats-file "$STATS" --ready-file "$READY" \
     </dev/null >"$TMP/agent.stdout" 2>"$AGENT_ERR" &
   AGENT_PID=$!
   set +m
@@ -265,7 +269,7 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
   ok = (op == "<") ? (v < t) : (v >= t); print ok ? "PASS" : "MISS" }'; }
 
 echo
-echo "Palisade sensor benchmark ($(uname -r), $(nproc) CPUs, $REPS reps, median)"
+echo "Palisade sensor benchmark ($(uname -r), $(nproc) CPUs, $REPS reps, median; agent: $AGENT_ARGS)"
 printf '%-12s %12s %12s %8s  %-20s %16s\n' workload "bare ns/op" "agent ns/op" ratio target "agent CPU s/1M ev"
 declare -A RATIO
 for wl in "${WORKLOADS[@]}"; do

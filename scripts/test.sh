@@ -5,5 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
-cd "${BUILD_DIR:-build}"
-ctest --output-on-failure --timeout 120
+
+# The condition parser's libFuzzer target, for a bounded time (clang only).
+fuzz_dir=${FUZZ_BUILD_DIR:-build-fuzz}
+CC=clang CXX=clang++ cmake -S . -B "$fuzz_dir" -G Ninja -DPALISADE_FUZZ=ON >/dev/null
+cmake --build "$fuzz_dir" --target condition_parser_fuzz
+(cd "$fuzz_dir" && ctest --output-on-failure -R '^fuzz\.')
+
+(cd "${BUILD_DIR:-build}" && ctest --output-on-failure --timeout 120)

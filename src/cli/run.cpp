@@ -202,6 +202,12 @@ int run_agent(const RunOptions& o)
         spdlog::error("{}", error);
         return 2;
     }
+    // What can refuse the live agent is checked before the work of loading rules.
+    InstanceLock lock;
+    if (o.replay_file.empty() && (!have_bpf_privileges(&error) || !lock.acquire(o.lock_file, &error))) {
+        spdlog::error("{}", error);
+        return 1;
+    }
     std::unique_ptr<rules::RuleEngine> engine;
     if (!o.no_rules) {
         engine = load_rules(o.rules_files.empty() ? std::vector<std::string>{default_rules_file()} : o.rules_files);
@@ -230,7 +236,6 @@ int run_agent(const RunOptions& o)
     Pipeline pipeline(format, groups, recorder.get(), std::move(engine));
     auto handle = [&](std::span<const std::uint8_t> record) { pipeline.on_record(record); };
 
-    InstanceLock lock;
     std::unique_ptr<Sensor> sensor;
     std::unique_ptr<RecordSource> source;
     if (!o.replay_file.empty()) {
@@ -241,10 +246,6 @@ int run_agent(const RunOptions& o)
         }
         source = std::move(file);
     } else {
-        if (!lock.acquire(o.lock_file, &error)) {
-            spdlog::error("{}", error);
-            return 1;
-        }
         SensorOptions sensor_options;
         sensor_options.groups = groups;
         sensor_options.ringbuf_bytes = o.ringbuf_mb << 20;

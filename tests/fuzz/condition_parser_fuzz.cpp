@@ -5,14 +5,10 @@
 //     a clone prints the same;
 //   - the same holds for output formats, field by field.
 //
-// The tests' CMakeLists links the parser library as built for the rest of
-// the project, without coverage or ASan instrumentation, which would leave
-// libFuzzer blind and ASan deaf inside the parser. So this file compiles the
-// parser's sources itself, with the fuzzer's flags; the linker then takes no
-// object from the library, whose symbols are all defined here already.
-#include "rules/condition/ast.cpp"
-#include "rules/condition/lexer.cpp"
-#include "rules/condition/parser.cpp"
+// The build compiles the parser's sources into this target with the fuzzer's
+// flags, so coverage and ASan reach inside the parser.
+#include "rules/condition/ast.h"
+#include "rules/condition/parser.h"
 
 #include <cstdint>
 #include <cstdio>

@@ -133,7 +133,7 @@ TEST(Cli, RunPrintsJsonEventsAndDetachesOnSigint)
     const auto programs_before = sensor_program_ids();
     const auto ready = temp_path("ready");
     unlink(ready.c_str());
-    Agent agent = start_agent({"run", "--events", "exec,exit", "--lock-file", temp_path("lock"), "--ready-file",
+    Agent agent = start_agent({"run", "--no-rules", "--events", "exec,exit", "--lock-file", temp_path("lock"), "--ready-file",
                                ready},
                               "json");
     ASSERT_TRUE(wait_for_file(ready, agent.pid)) << slurp(agent.err_path);
@@ -169,7 +169,7 @@ TEST(Cli, TextOutputIsOneReadableLine)
 {
     const auto ready = temp_path("ready-text");
     unlink(ready.c_str());
-    Agent agent = start_agent({"run", "--events", "open", "--output", "text", "--lock-file", temp_path("lock"),
+    Agent agent = start_agent({"run", "--no-rules", "--events", "open", "--output", "text", "--lock-file", temp_path("lock"),
                                "--ready-file", ready},
                               "text");
     ASSERT_TRUE(wait_for_file(ready, agent.pid)) << slurp(agent.err_path);
@@ -220,7 +220,7 @@ TEST(Cli, RecordingReplaysToTheSameEvents)
     const auto ready = temp_path("ready-rec");
     const auto recording = temp_path("recording.plr");
     unlink(ready.c_str());
-    Agent live = start_agent({"run", "--events", "exec", "--lock-file", temp_path("lock"), "--ready-file", ready,
+    Agent live = start_agent({"run", "--no-rules", "--events", "exec", "--lock-file", temp_path("lock"), "--ready-file", ready,
                               "--record", recording},
                              "live");
     ASSERT_TRUE(wait_for_file(ready, live.pid)) << slurp(live.err_path);
@@ -229,7 +229,7 @@ TEST(Cli, RecordingReplaysToTheSameEvents)
     stop_agent(live);
 
     // Replay needs no privileges and no kernel.
-    Agent replay = start_agent({"run", "--events", "exec", "--replay", recording}, "replay", 65534);
+    Agent replay = start_agent({"run", "--no-rules", "--events", "exec", "--replay", recording}, "replay", 65534);
     EXPECT_EQ(wait_exit(replay), 0) << slurp(replay.err_path);
     auto marker_execs = [](const std::string& out) {
         std::vector<std::string> found;

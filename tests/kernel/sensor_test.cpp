@@ -462,9 +462,10 @@ TEST_F(SensorTest, OwnActivityIsNotReported)
     // A child's open after ours: once it is seen, ours would have been too.
     const pid_t pid = run_child([&] { return open(marker.c_str(), O_RDONLY) >= 0 ? 0 : 1; });
     ASSERT_TRUE(wait_data<OpenData>(pid, [&](const OpenData& d) { return d.path == marker; }));
-    for (const auto& ev : seen_)
+    for (const auto& ev : seen_) {
         if (!ev.snapshot())
             EXPECT_NE(ev.tgid, static_cast<std::uint32_t>(getpid())) << "the excluded process leaked an event";
+    }
     unlink(marker.c_str());
 }
 
