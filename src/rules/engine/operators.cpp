@@ -29,7 +29,6 @@ constexpr OpName kOps[] = {
     {CompareOp::Intersects, "intersects"}, {CompareOp::PMatch, "pmatch"},
 };
 
-bool is_numeric(FieldType t) { return t == FieldType::Int || t == FieldType::Uint; }
 bool is_ip(FieldType t) { return t == FieldType::IpAddr || t == FieldType::IpNet; }
 
 bool parse_int(std::string_view text, std::int64_t* out)
@@ -230,6 +229,23 @@ private:
     RE2 re_;
 };
 
+// `in` needs every value to be a member (`all`), `intersects` any; no value
+// (<NA>) matches neither.
+template <class IsMember>
+bool set_match(std::span<const FieldValue> values, bool all, IsMember is_member)
+{
+    if (values.empty())
+        return false;
+    for (const auto& v : values) {
+        const bool hit = is_member(v);
+        if (all && !hit)
+            return false;
+        if (!all && hit)
+            return true;
+    }
+    return all;
+}
+
 // `in` / `intersects` over strings: a hash set of views into owned strings.
 class StringSetMatcher final : public ValueMatcher {
 public:
@@ -240,16 +256,7 @@ public:
     }
     bool match(std::span<const FieldValue> values) const override
     {
-        if (values.empty())
-            return false;
-        for (const auto& v : values) {
-            const bool hit = set_.count(v.str) != 0;
-            if (all_ && !hit)
-                return false;
-            if (!all_ && hit)
-                return true;
-        }
-        return all_;
+        return set_match(values, all_, [&](const FieldValue& v) { return set_.count(v.str) != 0; });
     }
 
 private:
@@ -265,17 +272,10 @@ public:
     LiteralListMatcher(CompareOp op, std::vector<Literal> items) : all_(op == CompareOp::In), items_(std::move(items)) {}
     bool match(std::span<const FieldValue> values) const override
     {
-        if (values.empty())
-            return false;
-        for (const auto& v : values) {
-            const bool hit = std::any_of(items_.begin(), items_.end(),
-                                         [&](const Literal& lit) { return compare_literal(CompareOp::Eq, v, lit); });
-            if (all_ && !hit)
-                return false;
-            if (!all_ && hit)
-                return true;
-        }
-        return all_;
+        return set_match(values, all_, [&](const FieldValue& v) {
+            return std::any_of(items_.begin(), items_.end(),
+                               [&](const Literal& lit) { return compare_literal(CompareOp::Eq, v, lit); });
+        });
     }
 
 private:
