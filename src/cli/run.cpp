@@ -29,8 +29,15 @@ namespace palisade {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 
-void on_signal(int) { g_stop = true; }
+void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        g_reload = true;
+    else
+        g_stop = true;
+}
 
 void install_signal_handlers()
 {
@@ -38,6 +45,7 @@ void install_signal_handlers()
     sa.sa_handler = on_signal;  // no SA_RESTART: the ring-buffer wait returns at once
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);  // reload the rule files, as Falco does
 }
 
 const char* event_group(const Event& ev)
@@ -122,6 +130,7 @@ public:
     }
 
     std::uint64_t events_total() const { return events_total_; }
+    void replace_engine(std::unique_ptr<rules::RuleEngine> engine) { engine_ = std::move(engine); }
 
 private:
     void alert(const Event& ev)
@@ -167,6 +176,24 @@ void write_file_atomically(const std::string& path, const std::string& text)
     std::rename(tmp.c_str(), path.c_str());
 }
 
+// SIGHUP: the rule files are loaded again. A set that fails to load leaves
+// the running rules (and hooks) exactly as they were.
+void reload_rules(const std::vector<std::string>& files, Sensor* sensor, Pipeline& pipeline)
+{
+    spdlog::info("reloading rules from {}", fmt::join(files, ", "));
+    auto engine = load_rules(files);
+    if (!engine) {
+        spdlog::error("reload failed: the previous rules keep running");
+        return;
+    }
+    std::string error;
+    if (sensor && !sensor->select(event_groups_for(engine->event_types()), &error)) {
+        spdlog::error("reload failed: {}; the previous rules keep running", error);
+        return;
+    }
+    pipeline.replace_engine(std::move(engine));
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, RunOptions& o)
@@ -208,9 +235,10 @@ int run_agent(const RunOptions& o)
         spdlog::error("{}", error);
         return 1;
     }
+    const auto rule_files = o.rules_files.empty() ? std::vector<std::string>{default_rules_file()} : o.rules_files;
     std::unique_ptr<rules::RuleEngine> engine;
     if (!o.no_rules) {
-        engine = load_rules(o.rules_files.empty() ? std::vector<std::string>{default_rules_file()} : o.rules_files);
+        engine = load_rules(rule_files);
         if (!engine)
             return 1;
         // Only the hooks some rule needs are attached.
@@ -273,6 +301,8 @@ int run_agent(const RunOptions& o)
     std::uint64_t events_at_last_stats = 0, drops_at_last_stats = 0;
     int rc = 0;
     while (!g_stop) {
+        if (g_reload.exchange(false) && !o.no_rules)
+            reload_rules(rule_files, o.events.empty() ? sensor.get() : nullptr, pipeline);
         const int n = source ? source->poll(100, handle) : sensor->poll(100, handle);
         if (n < 0) {
             spdlog::error("reading events failed: {}", std::strerror(-n));

@@ -167,34 +167,53 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
         !attach(skel.progs.pl_exit, "sched_process_exit"))
         return nullptr;
 
-    // Install a handler for each selected syscall before the dispatcher goes live.
+    std::unique_ptr<Sensor> sensor_ptr(new Sensor(std::move(impl)));
+    sensor_ptr->features_ = std::move(features);
+    sensor_ptr->attached_ = std::move(attached);
+    if (!sensor_ptr->select(options.groups, error))
+        return nullptr;
+    Impl& live = *sensor_ptr->impl_;
+    live.ring.reset(ring_buffer__new(bpf_map__fd(skel.maps.pl_events), Impl::on_record, &live, nullptr));
+    if (!live.ring) {
+        *error = fmt::format("cannot map the event ring buffer: {}", errno_text(errno));
+        return nullptr;
+    }
+    return sensor_ptr;
+}
+
+bool Sensor::select(const std::set<std::string>& groups, std::string* error)
+{
+    sensor& skel = *impl_->skel;
     bool any_syscall = false;
     for (const auto& sc : watched_syscalls()) {
-        if (!options.groups.count(sc.group))
+        if (!groups.count(sc.group)) {
+            // Removing the program makes the dispatcher's tail call fail: the
+            // syscall costs nothing more than the lookup.
+            bpf_map__delete_elem(skel.maps.pl_syscall_progs, &sc.nr, sizeof(sc.nr), 0);
             continue;
+        }
         const std::uint32_t kind = sc.kind;
         const int prog_fd = bpf_program__fd(handler_program(skel, sc.handler));
         if (bpf_map__update_elem(skel.maps.pl_syscall_kinds, &sc.nr, sizeof(sc.nr), &kind, sizeof(kind), BPF_ANY) ||
             bpf_map__update_elem(skel.maps.pl_syscall_progs, &sc.nr, sizeof(sc.nr), &prog_fd, sizeof(prog_fd),
                                  BPF_ANY)) {
             *error = fmt::format("cannot install the handler for {}: {}", sc.name, errno_text(errno));
-            return nullptr;
+            return false;
         }
         any_syscall = true;
     }
-    if (any_syscall && !attach(skel.progs.pl_sys_exit, "sys_exit"))
-        return nullptr;
-
-    impl->ring.reset(ring_buffer__new(bpf_map__fd(skel.maps.pl_events), Impl::on_record, impl.get(), nullptr));
-    if (!impl->ring) {
-        *error = fmt::format("cannot map the event ring buffer: {}", errno_text(errno));
-        return nullptr;
+    const bool dispatcher_attached =
+        std::find(attached_.begin(), attached_.end(), "sys_exit") != attached_.end();
+    if (any_syscall && !dispatcher_attached) {
+        LinkPtr link(bpf_program__attach_raw_tracepoint(skel.progs.pl_sys_exit, "sys_exit"));
+        if (!link) {
+            *error = fmt::format("cannot attach to raw tracepoint sys_exit: {}", errno_text(errno));
+            return false;
+        }
+        impl_->links.push_back(std::move(link));
+        attached_.emplace_back("sys_exit");
     }
-
-    std::unique_ptr<Sensor> sensor_ptr(new Sensor(std::move(impl)));
-    sensor_ptr->features_ = std::move(features);
-    sensor_ptr->attached_ = std::move(attached);
-    return sensor_ptr;
+    return true;
 }
 
 int Sensor::poll(int timeout_ms, const RecordHandler& handle)

@@ -43,6 +43,9 @@ public:
     ~Sensor() override;  // detaches every hook
 
     int poll(int timeout_ms, const RecordHandler& handle) override;
+    // Changes which syscall groups are recorded, while running: handlers are
+    // installed or removed in the kernel's dispatch map, nothing reloads.
+    bool select(const std::set<std::string>& groups, std::string* error);
     // Kernel-side counters summed over CPUs: drops are ring-buffer-full.
     SensorStats stats() const;
     const KernelFeatures& features() const { return features_; }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -32,7 +33,8 @@ std::string slurp(const std::string& path)
 void run(const std::string& command) { ASSERT_EQ(std::system(command.c_str()), 0) << command; }
 
 // Runs the agent with `rules` around `actions`; returns its alerts.
-std::vector<nlohmann::json> alerts_for(const std::vector<std::string>& rules, const std::function<void()>& actions)
+std::vector<nlohmann::json> alerts_for(const std::vector<std::string>& rules,
+                                       const std::function<void(pid_t agent)>& actions)
 {
     const auto out = temp("alerts"), err = temp("err"), ready = temp("ready");
     unlink(ready.c_str());
@@ -53,7 +55,7 @@ std::vector<nlohmann::json> alerts_for(const std::vector<std::string>& rules, co
     for (int i = 0; i < 1000 && access(ready.c_str(), F_OK) != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     EXPECT_EQ(access(ready.c_str(), F_OK), 0) << slurp(err);
-    actions();
+    actions(agent);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     kill(agent, SIGINT);
     waitpid(agent, nullptr, 0);
@@ -85,7 +87,7 @@ std::string dump(const std::vector<nlohmann::json>& alerts)
 TEST(FalcoRulesEndToEnd, RealActionsFireTheRulesFalcoWould)
 {
     const auto link = temp("link"), shm = "/dev/shm/palisade-e2e-" + std::to_string(getpid());
-    const auto alerts = alerts_for({kFalcoRules}, [&] {
+    const auto alerts = alerts_for({kFalcoRules}, [&](pid_t) {
         run("/bin/cat /etc/shadow > /dev/null");
         run("/bin/ln -sf /etc/shadow " + link);
         run("/usr/bin/find /tmp -maxdepth 1 -name id_rsa");
@@ -121,7 +123,7 @@ TEST(FalcoRulesEndToEnd, RealActionsFireTheRulesFalcoWould)
 
 TEST(DefaultRulesEndToEnd, ReverseShellAndMetadataAccessAreCaught)
 {
-    const auto alerts = alerts_for({}, [&] {
+    const auto alerts = alerts_for({}, [&](pid_t) {
         run(kActions + " socket-on-stdout");
         run(kActions + " connect 169.254.169.254 80");
         run(kActions + " memfd-exec");
@@ -132,6 +134,43 @@ TEST(DefaultRulesEndToEnd, ReverseShellAndMetadataAccessAreCaught)
     ASSERT_NE(find(alerts, "Cloud metadata service contacted", "proc.name", "palisade-test-a"), nullptr)
         << dump(alerts);
     EXPECT_NE(find(alerts, "Fileless execution", "proc.exepath", "/memfd:palisade-e2e"), nullptr) << dump(alerts);
+}
+
+void write_rule(const std::string& path, const std::string& name, const std::string& condition)
+{
+    std::ofstream(path) << "- rule: " << name << "\n  desc: d\n  condition: " << condition
+                        << "\n  output: \"%proc.name opened %fd.name\"\n  priority: NOTICE\n";
+}
+
+// The agent is told to reload with SIGHUP: a broken file keeps the running
+// rules, a good one replaces them, hooks included.
+TEST(RulesReload, SighupSwapsRulesAndABrokenFileKeepsThePrevious)
+{
+    const auto file = temp("reload.yaml");
+    write_rule(file, "hostname read", "evt.type = openat and fd.name = /etc/hostname");
+    const auto alerts = alerts_for({file}, [&](pid_t agent) {
+        auto reload = [&] {
+            kill(agent, SIGHUP);
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        };
+        run("/bin/cat /etc/hostname > /dev/null");
+        std::ofstream(file) << "- rule: broken\n  condition: evt.type = openat and (\n";
+        reload();
+        run("/bin/cat /etc/hostname > /dev/null");
+        write_rule(file, "hostname link", "evt.type in (link, linkat) and evt.arg.oldpath = /etc/hostname");
+        reload();
+        run("/bin/cat /etc/hostname > /dev/null");
+        run("/bin/ln /etc/hostname " + temp("hardlink") + " 2>/dev/null || true");
+    });
+    unlink(temp("hardlink").c_str());
+    int hostname_reads = 0, links = 0;
+    for (const auto& a : alerts) {
+        hostname_reads += a["rule"] == "hostname read";
+        links += a["rule"] == "hostname link";
+    }
+    EXPECT_EQ(hostname_reads, 2) << "before the broken file and while it was refused\n" << dump(alerts);
+    EXPECT_EQ(links, 1) << "the link hooks were attached by the reload\n" << dump(alerts);
+    unlink(file.c_str());
 }
 
 }  // namespace
