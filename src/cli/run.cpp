@@ -295,6 +295,7 @@ int run_agent(const RunOptions& o)
             std::ofstream(o.ready_file) << getpid() << '\n';
     }
 
+    RecordSource& input = sensor ? static_cast<RecordSource&>(*sensor) : *source;
     using Clock = std::chrono::steady_clock;
     const auto started = Clock::now();
     auto last_stats = started, last_stats_file = started;
@@ -303,7 +304,7 @@ int run_agent(const RunOptions& o)
     while (!g_stop) {
         if (g_reload.exchange(false) && !o.no_rules)
             reload_rules(rule_files, o.events.empty() ? sensor.get() : nullptr, pipeline);
-        const int n = source ? source->poll(100, handle) : sensor->poll(100, handle);
+        const int n = input.poll(100, handle);
         if (n < 0) {
             spdlog::error("reading events failed: {}", std::strerror(-n));
             rc = 1;
@@ -325,7 +326,7 @@ int run_agent(const RunOptions& o)
             write_file_atomically(o.stats_file, pipeline.stats_json(sensor.get()));
             last_stats_file = now;
         }
-        if (source && source->exhausted())
+        if (input.exhausted())
             break;
         if (o.duration_s > 0 && now - started >= std::chrono::duration<double>(o.duration_s))
             break;

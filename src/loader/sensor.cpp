@@ -152,25 +152,12 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
     config.self_tgid = options.exclude_tgid;
     bpf_map__update_elem(skel.maps.pl_config_map, &zero, sizeof(zero), &config, sizeof(config), BPF_ANY);
 
-    std::vector<std::string> attached;
-    auto attach = [&](bpf_program* prog, const char* tracepoint) {
-        LinkPtr link(bpf_program__attach_raw_tracepoint(prog, tracepoint));
-        if (!link) {
-            *error = fmt::format("cannot attach to raw tracepoint {}: {}", tracepoint, errno_text(errno));
-            return false;
-        }
-        impl->links.push_back(std::move(link));
-        attached.emplace_back(tracepoint);
-        return true;
-    };
-    if (!attach(skel.progs.pl_fork, "sched_process_fork") || !attach(skel.progs.pl_exec, "sched_process_exec") ||
-        !attach(skel.progs.pl_exit, "sched_process_exit"))
-        return nullptr;
-
     std::unique_ptr<Sensor> sensor_ptr(new Sensor(std::move(impl)));
     sensor_ptr->features_ = std::move(features);
-    sensor_ptr->attached_ = std::move(attached);
-    if (!sensor_ptr->select(options.groups, error))
+    Sensor& s = *sensor_ptr;
+    if (!s.attach(skel.progs.pl_fork, "sched_process_fork", error) ||
+        !s.attach(skel.progs.pl_exec, "sched_process_exec", error) ||
+        !s.attach(skel.progs.pl_exit, "sched_process_exit", error) || !s.select(options.groups, error))
         return nullptr;
     Impl& live = *sensor_ptr->impl_;
     live.ring.reset(ring_buffer__new(bpf_map__fd(skel.maps.pl_events), Impl::on_record, &live, nullptr));
@@ -204,15 +191,18 @@ bool Sensor::select(const std::set<std::string>& groups, std::string* error)
     }
     const bool dispatcher_attached =
         std::find(attached_.begin(), attached_.end(), "sys_exit") != attached_.end();
-    if (any_syscall && !dispatcher_attached) {
-        LinkPtr link(bpf_program__attach_raw_tracepoint(skel.progs.pl_sys_exit, "sys_exit"));
-        if (!link) {
-            *error = fmt::format("cannot attach to raw tracepoint sys_exit: {}", errno_text(errno));
-            return false;
-        }
-        impl_->links.push_back(std::move(link));
-        attached_.emplace_back("sys_exit");
+    return !any_syscall || dispatcher_attached || attach(skel.progs.pl_sys_exit, "sys_exit", error);
+}
+
+bool Sensor::attach(bpf_program* prog, const char* tracepoint, std::string* error)
+{
+    LinkPtr link(bpf_program__attach_raw_tracepoint(prog, tracepoint));
+    if (!link) {
+        *error = fmt::format("cannot attach to raw tracepoint {}: {}", tracepoint, errno_text(errno));
+        return false;
     }
+    impl_->links.push_back(std::move(link));
+    attached_.emplace_back(tracepoint);
     return true;
 }
 

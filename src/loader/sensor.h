@@ -14,6 +14,8 @@
 #include "palisade/abi.h"
 #include "source/record_source.h"
 
+struct bpf_program;  // libbpf's, kept out of this header
+
 namespace palisade {
 
 // Event groups a user can name in --events. The process lifecycle (exec,
@@ -55,6 +57,7 @@ public:
 
 private:
     explicit Sensor(std::unique_ptr<Impl> impl);
+    bool attach(::bpf_program* prog, const char* tracepoint, std::string* error);
     std::unique_ptr<Impl> impl_;
     KernelFeatures features_;
     std::vector<std::string> attached_;
