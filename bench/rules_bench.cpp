@@ -32,10 +32,14 @@ struct Mix {
         const char* paths[] = {"/etc/ld.so.cache", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/srv/data/file.json",
                                "/proc/self/status", "/etc/hosts", "/var/log/app.log", "/tmp/upload.bin",
                                "/etc/shadow"};
+        const char* written[] = {"/srv/data/file.json", "/var/log/app.log", "/tmp/upload.bin"};
         const std::uint8_t ips[][4] = {{10, 0, 0, 7}, {93, 184, 216, 34}, {169, 254, 169, 254}};
         for (int i = 0; i < 100; ++i) {
             const std::uint32_t pid = i % 3 == 0 ? 300 : 301;
-            opens.push_back(world.open(pid, paths[i % 8], i % 4 ? O_RDONLY : O_WRONLY | O_CREAT));
+            // Reads of libraries, config and /proc; writes to data and logs.
+            const bool write = i % 4 == 0;
+            opens.push_back(world.open(pid, write ? written[i % 3] : paths[i % 8],
+                                       write ? O_WRONLY | O_CREAT : O_RDONLY));
             connects.push_back(world.connect(pid, ips[i % 3], i % 2 ? 443 : 80));
             execs.push_back(world.exec(1000 + i, 200, i % 2 ? "/usr/bin/ls" : "/usr/bin/curl",
                                        {"child", "-la", "/srv"}));

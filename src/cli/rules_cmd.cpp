@@ -92,10 +92,10 @@ std::unique_ptr<rules::RuleEngine> load_rules(const std::vector<std::string>& fi
 {
     auto loaded = load(files);
     bool fatal = !loaded.files_ok;
+    // Like Falco, any error refuses the whole set: running with a rule
+    // silently missing is worse than not starting (or keeping the old set).
     for (const auto& d : loaded.diagnostics) {
-        // A rule that does not compile is left out; the rest still run.
-        const bool left_out = d.message.find("left out:") != std::string::npos;
-        if (d.severity == rules::Diagnostic::Severity::Error && !left_out) {
+        if (d.severity == rules::Diagnostic::Severity::Error) {
             fatal = true;
             spdlog::error("{}", d.render());
         } else {

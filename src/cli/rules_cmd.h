@@ -24,8 +24,8 @@ int rules_list(const RulesOptions& options);
 std::string default_rules_file();
 
 // Loads and compiles rule files; prints every diagnostic on stderr. Returns
-// nullptr when a file has an error (YAML, structure, a condition that does
-// not parse); rules that do not compile are left out with a warning.
+// nullptr when there is any error (a rule that cannot be compiled included);
+// warnings (e.g. skip-if-unknown-filter rules left out) do not stop it.
 std::unique_ptr<rules::RuleEngine> load_rules(const std::vector<std::string>& files);
 
 // The sensor's event groups that the rules' event types need.

@@ -245,3 +245,34 @@ TEST(Cli, RecordingReplaysToTheSameEvents)
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Cli, RulesValidateNamesFileLineColumnAndCause)
+{
+    const auto bad = temp_path("bad-rules.yaml");
+    std::ofstream(bad) << "- rule: broken\n  desc: d\n  condition: evt.type = openat and proc.name ~= bash\n"
+                          "  output: o\n  priority: NOTICE\n";
+    Agent validate = start_agent({"rules", "validate", bad}, "validate", 65534);
+    EXPECT_EQ(wait_exit(validate), 1);
+    const auto err = slurp(validate.err_path);
+    EXPECT_NE(err.find(bad + ":3:"), std::string::npos) << err;
+    EXPECT_NE(err.find("error:"), std::string::npos) << err;
+    EXPECT_NE(err.find("^"), std::string::npos) << "a caret under the cause\n" << err;
+
+    // The agent refuses to start on it, before touching the kernel.
+    Agent run = start_agent({"run", "-r", bad, "--lock-file", temp_path("lock-bad")}, "run-bad");
+    EXPECT_EQ(wait_exit(run), 1);
+    EXPECT_NE(slurp(run.err_path).find(bad + ":3:"), std::string::npos) << slurp(run.err_path);
+    unlink(bad.c_str());
+}
+
+TEST(Cli, RulesListShowsEventTypes)
+{
+    Agent list = start_agent({"rules", "list"}, "list", 65534);
+    EXPECT_EQ(wait_exit(list), 0) << slurp(list.err_path);
+    const auto out = slurp(list.out_path);
+    EXPECT_TRUE(std::regex_search(out, std::regex(R"(Fileless execution +Critical +execve,execveat)"))) << out;
+}
+
+}  // namespace

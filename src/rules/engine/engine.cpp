@@ -12,10 +12,11 @@
 namespace palisade::rules {
 namespace {
 
-Diagnostic diagnostic(Diagnostic::Severity severity, SourceRef where, std::string message)
+Diagnostic diagnostic(const RuleSet& set, Diagnostic::Severity severity, SourceRef where, std::string message)
 {
     Diagnostic d;
     d.severity = severity;
+    d.source_line = set.line_text(where);
     d.where = std::move(where);
     d.message = std::move(message);
     return d;
@@ -60,7 +61,7 @@ std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Di
         auto parsed = parse_condition(macro.condition);
         if (parsed.error) {
             diagnostics->push_back(diagnostic(
-                Severity::Error,
+                set, Severity::Error,
                 locate_in_condition(macro.condition_where, parsed.error->where.line, parsed.error->where.column),
                 fmt::format("macro '{}': {}", macro.name, parsed.error->message)));
             continue;
@@ -77,7 +78,7 @@ std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Di
             continue;
         auto fail = [&](SourceRef where, const std::string& message) {
             const bool soft = def.skip_if_unknown_filter && message.rfind("unknown field", 0) == 0;
-            diagnostics->push_back(diagnostic(soft ? Severity::Warning : Severity::Error, std::move(where),
+            diagnostics->push_back(diagnostic(set, soft ? Severity::Warning : Severity::Error, std::move(where),
                                               fmt::format("rule '{}' left out: {}", def.name, message)));
         };
         auto parsed = parse_condition(def.condition);
@@ -135,7 +136,7 @@ std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Di
         rule->event_types = compiler.event_types(*parsed.expr);
         if (!rule->event_types && def.warn_evttypes)
             diagnostics->push_back(diagnostic(
-                Severity::Warning, def.where,
+                set, Severity::Warning, def.where,
                 fmt::format("rule '{}' names no event type: it is evaluated on every event", def.name)));
         engine->rules_.push_back(std::move(rule));
     }

@@ -35,7 +35,7 @@ bool RuleLoader::load_file(const std::string& path)
 
 bool RuleLoader::load_string(const std::string& name, const std::string& yaml)
 {
-    SourceText source(name, yaml);
+    const auto& source = *sources_.emplace_back(std::make_shared<const SourceText>(name, yaml));
     DiagnosticLog log(source);
     // The file is read into a copy that replaces the loaded state only if the
     // whole file loads, so a failed file leaves earlier files' rules intact.
@@ -62,6 +62,7 @@ RuleSet RuleLoader::finish() const
 {
     RuleSet set = collected_->result();
     set.diagnostics = diagnostics_;
+    set.sources = sources_;
     return set;
 }
 

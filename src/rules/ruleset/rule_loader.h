@@ -36,6 +36,7 @@ public:
 private:
     std::unique_ptr<RuleCollector> collected_;
     std::vector<Diagnostic> diagnostics_;
+    std::vector<std::shared_ptr<const SourceText>> sources_;
 };
 
 }  // namespace palisade::rules

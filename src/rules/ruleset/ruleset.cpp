@@ -1,5 +1,7 @@
 #include "rules/ruleset/ruleset.h"
 
+#include "rules/ruleset/source_text.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -39,6 +41,14 @@ bool RuleSet::has_errors() const
 {
     return std::ranges::any_of(diagnostics,
                                [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::Error; });
+}
+
+std::string RuleSet::line_text(const SourceRef& where) const
+{
+    for (const auto& source : sources)
+        if (source->name() == where.file)
+            return source->line_text(where.line);
+    return {};
 }
 
 }  // namespace palisade::rules

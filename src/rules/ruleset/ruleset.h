@@ -111,8 +111,13 @@ struct RuleSet {
     // One entry per required_plugin_versions item: the plugin and its
     // accepted alternatives, any one of which satisfies the requirement.
     std::vector<std::vector<PluginRequirement>> required_plugin_versions;
+    // The text of every file read, so later stages (the compiler) can show
+    // the source line of their own diagnostics.
+    std::vector<std::shared_ptr<const class SourceText>> sources;
 
     bool has_errors() const;
+    // The text of `where.line` in its file; empty when unknown.
+    std::string line_text(const SourceRef& where) const;
 };
 
 // Maps a position inside a condition's text (1-based line and column of the
