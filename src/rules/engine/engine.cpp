@@ -159,9 +159,7 @@ void RuleEngine::match(const EvalContext& ctx, std::vector<CompiledRule*>& out)
 {
     out.clear();
     ++generation_;
-    thread_local std::string type;
-    type.assign(falco_event_type(ctx.event));
-    auto found = by_type_.find(type);
+    auto found = by_type_.find(falco_event_type(ctx.event));
     const auto& candidates = found != by_type_.end() ? found->second : any_type_;
     for (CompiledRule* rule : candidates)
         if (rule->condition->eval(ctx))
@@ -175,7 +173,7 @@ std::set<std::string> RuleEngine::event_types() const
         return {every.begin(), every.end()};
     std::set<std::string> types;
     for (const auto& [type, rules] : by_type_)
-        types.insert(type);
+        types.emplace(type);
     return types;
 }
 

@@ -58,7 +58,9 @@ private:
     std::vector<std::unique_ptr<CompiledRule>> rules_;
     std::vector<CompiledRule*> any_type_;
     // Per event type: its rules and the any-type rules, merged in order.
-    std::unordered_map<std::string, std::vector<CompiledRule*>> by_type_;
+    // Keys view the rules' own event-type strings, so an event's type looks
+    // up without a copy.
+    std::unordered_map<std::string_view, std::vector<CompiledRule*>> by_type_;
 };
 
 // Falco's alert shapes. JSON:

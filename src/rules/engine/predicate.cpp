@@ -12,6 +12,7 @@ namespace {
 class AndPredicate final : public Predicate {
 public:
     explicit AndPredicate(std::vector<PredicatePtr> children) : children_(std::move(children)) {}
+    std::vector<PredicatePtr> take_children() { return std::move(children_); }
     bool eval(const EvalContext& ctx) override
     {
         for (auto& child : children_)
@@ -27,6 +28,7 @@ private:
 class OrPredicate final : public Predicate {
 public:
     explicit OrPredicate(std::vector<PredicatePtr> children) : children_(std::move(children)) {}
+    std::vector<PredicatePtr> take_children() { return std::move(children_); }
     bool eval(const EvalContext& ctx) override
     {
         for (auto& child : children_)
@@ -42,6 +44,7 @@ private:
 class NotPredicate final : public Predicate {
 public:
     explicit NotPredicate(PredicatePtr child) : child_(std::move(child)) {}
+    PredicatePtr release() { return std::move(child_); }
     bool eval(const EvalContext& ctx) override { return !child_->eval(ctx); }
 
 private:
@@ -106,6 +109,24 @@ private:
     std::unique_ptr<Extractor> field_;
     std::vector<FieldValue> values_;
 };
+
+// `a and (b and c)` evaluates as `a and b and c`: one node, fewer calls. A
+// single child stands for itself.
+template <class Node> PredicatePtr flatten(std::vector<PredicatePtr> children)
+{
+    std::vector<PredicatePtr> flat;
+    for (auto& child : children) {
+        if (auto* same = dynamic_cast<Node*>(child.get())) {
+            for (auto& grandchild : same->take_children())
+                flat.push_back(std::move(grandchild));
+        } else {
+            flat.push_back(std::move(child));
+        }
+    }
+    if (flat.size() == 1)
+        return std::move(flat.front());
+    return std::make_unique<Node>(std::move(flat));
+}
 
 class SharedUse final : public Predicate {
 public:
@@ -211,9 +232,22 @@ private:
 
 }  // namespace
 
-PredicatePtr make_and(std::vector<PredicatePtr> children) { return std::make_unique<AndPredicate>(std::move(children)); }
-PredicatePtr make_or(std::vector<PredicatePtr> children) { return std::make_unique<OrPredicate>(std::move(children)); }
-PredicatePtr make_not(PredicatePtr child) { return std::make_unique<NotPredicate>(std::move(child)); }
+PredicatePtr make_and(std::vector<PredicatePtr> children)
+{
+    return flatten<AndPredicate>(std::move(children));
+}
+
+PredicatePtr make_or(std::vector<PredicatePtr> children)
+{
+    return flatten<OrPredicate>(std::move(children));
+}
+
+PredicatePtr make_not(PredicatePtr child)
+{
+    if (auto* inner = dynamic_cast<NotPredicate*>(child.get()))
+        return inner->release();
+    return std::make_unique<NotPredicate>(std::move(child));
+}
 
 PredicatePtr make_compare(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher)
 {
