@@ -4,16 +4,24 @@
 #   sudo bench/run.sh BUILD_DIR
 #
 # Runs syscall-heavy workloads with the agent off (bare) and on, and reports the
-# slowdown as a ratio against the bare baseline measured in the same run, the
-# agent's CPU cost per million events, the highest paced event rate it absorbs
-# without drops, and its peak RSS. Results go to stdout (table) and to
-# BUILD_DIR/bench-results.json. Targets are reported, never enforced: the script
-# exits 0 whenever the measurement itself succeeded.
+# slowdown as the median of per-repetition agent/bare ratios, the agent's CPU cost
+# per million events, the highest paced event rate it absorbs without drops, and
+# its peak RSS. Results go to stdout (table) and to BUILD_DIR/bench-results.json.
+# Targets are reported, never enforced: the script exits 0 whenever the
+# measurement itself succeeded.
+#
+# Bare and agent runs are interleaved: each repetition runs the workload bare and
+# under a freshly started agent back to back (bare first on odd repetitions, agent
+# first on even ones) and yields one ratio. On a VM with noisy neighbours the bare
+# speed drifts by up to 2x over minutes; runs seconds apart see the same drift, so
+# their ratio stays meaningful where "all bare, then all agent" does not.
 #
 # Optional environment knobs (defaults in brackets):
 #   BENCH_OPEN_N [200000]  BENCH_FORKEXEC_N [2000]  BENCH_CONNECT_N [20000]
-#   BENCH_REPS [3]         BENCH_RATES ["25000 50000 100000 200000 400000"]
+#   BENCH_REPS [5]         BENCH_RATES ["25000 50000 100000 200000 400000"]
 #   BENCH_RATE_SECS [3]    BENCH_BARE_ONLY [0]  (1 = skip everything needing the agent)
+#   BENCH_AGENT_ARGS ["--no-rules --events all"]
+#   BENCH_RESULTS [BUILD_DIR/bench-results.json]
 set -euo pipefail
 
 usage() { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
@@ -32,7 +40,7 @@ RESULTS_JSON=${BENCH_RESULTS:-$BUILD_DIR/bench-results.json}
 OPEN_N=${BENCH_OPEN_N:-200000}
 FORKEXEC_N=${BENCH_FORKEXEC_N:-2000}
 CONNECT_N=${BENCH_CONNECT_N:-20000}
-REPS=${BENCH_REPS:-3}
+REPS=${BENCH_REPS:-5}
 RATES=${BENCH_RATES:-"25000 50000 100000 200000 400000"}
 RATE_SECS=${BENCH_RATE_SECS:-3}
 BARE_ONLY=${BENCH_BARE_ONLY:-0}
@@ -40,12 +48,20 @@ BARE_ONLY=${BENCH_BARE_ONLY:-0}
 OPEN_TARGET=1.30          # agent/bare ratio for open+close must stay below this
 ZERO_DROP_TARGET=100000   # events/s the agent must absorb without drops
 RSS_TARGET_MIB=64         # peak RSS of the agent must stay below this
-SETTLE=1.2                # > 1 s: the agent rewrites its stats file every second
+# Pause before every timed run, bare or agent alike: a run right after forkexec (or
+# right after the agent attached or detached) can be slower for a second or so.
+# > 1 s also means the agent has rewritten its stats file (every second) since the
+# pause began, which the zero-drop phase relies on.
+SETTLE=1.2
+# Pause after a timed agent run before its CPU time is read, so that the agent has
+# consumed what the workload left in the ring buffer.
+DRAIN=0.5
 
 WORKLOADS=(open forkexec connect)
 declare -A WL_N=([open]=$OPEN_N [forkexec]=$FORKEXEC_N [connect]=$CONNECT_N)
 declare -A WL_LABEL=([open]="open+close" [forkexec]="fork+exec" [connect]="tcp connect")
 
+[[ $REPS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer: $REPS"
 [[ $EUID -eq 0 ]] || die "must run as root (the agent loads eBPF programs)"
 [[ -x "$WORKLOAD" ]] || die "workload binary not found: $WORKLOAD (build target palisade-workload)"
 if [[ $BARE_ONLY != 1 ]]; then
@@ -60,7 +76,6 @@ AGENT_ERR="$TMP/agent.stderr"
 AGENT_PID=""
 CLK_TCK=$(getconf CLK_TCK)
 
-# Stop the agent (SIGINT; SIGTERM after 10 s; SIGKILL after 15 s). Sets AGENT_RC.
 # is_running PID: true while PID exists and is not a zombie (an exited child that
 # has not been waited for still answers kill -0).
 is_running() {
@@ -70,6 +85,7 @@ is_running() {
   [[ ${st:0:1} != Z && ${st:0:1} != X ]]
 }
 
+# Stop the agent (SIGINT; SIGTERM after 10 s; SIGKILL after 15 s). Sets AGENT_RC.
 AGENT_RC=""
 stop_agent() {
   local pid=$AGENT_PID i
@@ -126,6 +142,9 @@ run_workload() {
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
+# calc EXPR [NAME=VALUE...] -> EXPR evaluated by awk with the given variables.
+calc() { local e=$1; shift; awk "${@/#/-v}" "BEGIN { $e }" </dev/null; }
+
 # Agent CPU time (utime + stime) in seconds.
 agent_cpu() {
   local stat
@@ -135,7 +154,7 @@ agent_cpu() {
 }
 
 # stat_field NAME -> integer value of "NAME" in the stats file. Retries briefly in
-# case the file is caught mid-rewrite.
+# case the file is caught mid-rewrite or not written yet.
 stat_field() {
   local name=$1 v="" i
   for ((i = 0; i < 20; i++)); do
@@ -156,6 +175,8 @@ check_agent_alive() {
   die "agent (pid $pid) died unexpectedly (exit status $rc)"
 }
 
+# Starts the agent and waits until every hook is attached. Its first stats file
+# appears a second later; callers pause SETTLE before reading it.
 start_agent() {
   if pgrep -x palisade >/dev/null 2>&1; then
     die "another palisade agent is already running (pid(s): $(pgrep -x palisade | tr '\n' ' ')); only one may run at a time"
@@ -169,7 +190,6 @@ start_agent() {
     </dev/null >"$TMP/agent.stdout" 2>"$AGENT_ERR" &
   AGENT_PID=$!
   set +m
-  log "agent started (pid $AGENT_PID), waiting for it to attach"
   local i rc
   for ((i = 0; i < 300; i++)); do
     [[ -e $READY ]] && break
@@ -181,25 +201,100 @@ start_agent() {
     sleep 0.1
   done
   [[ -e $READY ]] || die "agent not ready after 30 s"
-  log "agent ready after $(awk -v i="$i" 'BEGIN { printf "%.1f", i / 10 }') s"
-  # Wait for the first stats file.
-  for ((i = 0; i < 50; i++)); do [[ -s $STATS ]] && break; sleep 0.1; done
-  [[ -s $STATS ]] || die "agent did not write its stats file within 5 s of ready"
 }
 
-# ---- (a) bare --------------------------------------------------------------------------
+# Totals over all agent runs, for the report.
+HWM_KB=0            # highest VmHWM seen
+DECODE_ERRORS=0     # summed over runs
+FINAL_RC=0          # first unexpected exit status, else 0
 
-declare -A BARE AGENT_NS CPU_PER_M EV_DELTA CPU_DELTA
+# Records the running agent's VmHWM; call just before stopping it.
+note_hwm() {
+  local kb
+  kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$AGENT_PID/status" 2>/dev/null)
+  [[ -n $kb ]] || die "cannot read VmHWM of agent (pid $AGENT_PID)"
+  ((kb > HWM_KB)) && HWM_KB=$kb
+  return 0
+}
+
+# Stops the agent and takes its exit status and decode errors into the totals. The
+# agent rewrites the stats file at exit, so the file then holds its final counters.
+finish_agent() {
+  stop_agent
+  if [[ $AGENT_RC -ne 0 && $AGENT_RC -ne 130 ]]; then
+    log "warning: agent exited with status $AGENT_RC"
+    [[ $FINAL_RC -ne 0 ]] || FINAL_RC=$AGENT_RC
+  fi
+  DECODE_ERRORS=$((DECODE_ERRORS + $(stat_field decode_errors)))
+}
+
+# timed_run WL -> RUN_NS: ns/op of one run of workload WL.
+timed_run() {
+  local out
+  out=$(run_workload "$1" "${WL_N[$1]}")
+  read -r RUN_NS _ <<<"$out"
+}
+
+# bare_run WL -> RUN_NS, with no agent running.
+bare_run() {
+  sleep "$SETTLE"
+  timed_run "$1"
+}
+
+# agent_run WL -> RUN_NS, under a freshly started agent, which is stopped again
+# afterwards so that the next bare run sees no agent. Adds the agent's CPU time and
+# events during the run (its start-up excluded) to CPU_DELTA/EV_DELTA.
+declare -A CPU_DELTA EV_DELTA
+agent_run() {
+  local wl=$1 cpu0 ev0 cpu1
+  start_agent
+  sleep "$SETTLE"   # the same pause as bare_run; the first stats file is written by then
+  check_agent_alive
+  cpu0=$(agent_cpu); ev0=$(stat_field events_total)
+  timed_run "$wl"
+  sleep "$DRAIN"
+  check_agent_alive
+  cpu1=$(agent_cpu)
+  note_hwm
+  finish_agent
+  EV_DELTA[$wl]=$((${EV_DELTA[$wl]:-0} + $(stat_field events_total) - ev0))
+  CPU_DELTA[$wl]=$(calc 'printf "%.3f", s + b - a' s="${CPU_DELTA[$wl]:-0}" a="$cpu0" b="$cpu1")
+}
+
+# ---- (a) bare and agent on, interleaved -----------------------------------------------
+
+declare -A BARE AGENT_NS RATIO CPU_PER_M BARE_REPS AGENT_REPS RATIO_REPS
 for wl in "${WORKLOADS[@]}"; do
-  sleep "$SETTLE"   # same pause as the agent phase, so both see the same conditions
-  vals=()
+  bare=() agent=() ratios=()
   for ((r = 1; r <= REPS; r++)); do
-    out=$(run_workload "$wl" "${WL_N[$wl]}")
-    read -r v _ <<<"$out"
-    vals+=("$v")
-    log "bare  $wl rep $r: $v ns/op"
+    if [[ $BARE_ONLY == 1 ]]; then
+      order=(bare)
+    elif ((r % 2)); then
+      order=(bare agent)
+    else
+      order=(agent bare)
+    fi
+    for side in "${order[@]}"; do
+      if [[ $side == bare ]]; then bare_run "$wl"; bare[r]=$RUN_NS
+      else agent_run "$wl"; agent[r]=$RUN_NS; fi
+    done
+    if [[ $BARE_ONLY == 1 ]]; then
+      log "$wl rep $r: bare ${bare[r]} ns/op"
+    else
+      ratios[r]=$(calc 'printf "%.3f", a / b' a="${agent[r]}" b="${bare[r]}")
+      log "$wl rep $r (${order[0]} first): bare ${bare[r]}, agent ${agent[r]} ns/op, ratio ${ratios[r]}"
+    fi
   done
-  BARE[$wl]=$(median "${vals[@]}")
+  BARE[$wl]=$(median "${bare[@]}")
+  BARE_REPS[$wl]=${bare[*]}
+  [[ $BARE_ONLY == 1 ]] && continue
+  AGENT_NS[$wl]=$(median "${agent[@]}")
+  AGENT_REPS[$wl]=${agent[*]}
+  RATIO[$wl]=$(calc 'printf "%.2f", m' m="$(median "${ratios[@]}")")
+  RATIO_REPS[$wl]=${ratios[*]}
+  CPU_PER_M[$wl]=$(calc 'if (e > 0) printf "%.3f", c / (e / 1e6); else print "null"' \
+    c="${CPU_DELTA[$wl]}" e="${EV_DELTA[$wl]}")
+  log "$wl: ratios ${ratios[*]} -> median ${RATIO[$wl]}; ${EV_DELTA[$wl]} events, ${CPU_DELTA[$wl]} s agent CPU over $REPS agent runs"
 done
 
 if [[ $BARE_ONLY == 1 ]]; then
@@ -208,33 +303,9 @@ if [[ $BARE_ONLY == 1 ]]; then
   exit 0
 fi
 
-# ---- (b) agent on ------------------------------------------------------------------
+# ---- (b) zero-drop rate: one agent run over all rates --------------------------------
 
 start_agent
-for wl in "${WORKLOADS[@]}"; do
-  sleep "$SETTLE"
-  check_agent_alive
-  cpu0=$(agent_cpu); ev0=$(stat_field events_total)
-  vals=()
-  for ((r = 1; r <= REPS; r++)); do
-    out=$(run_workload "$wl" "${WL_N[$wl]}")
-    read -r v _ <<<"$out"
-    vals+=("$v")
-    log "agent $wl rep $r: $v ns/op"
-  done
-  sleep "$SETTLE"
-  check_agent_alive
-  cpu1=$(agent_cpu); ev1=$(stat_field events_total)
-  AGENT_NS[$wl]=$(median "${vals[@]}")
-  EV_DELTA[$wl]=$((ev1 - ev0))
-  CPU_DELTA[$wl]=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.3f", b - a }')
-  CPU_PER_M[$wl]=$(awk -v c="${CPU_DELTA[$wl]}" -v e="${EV_DELTA[$wl]}" \
-    'BEGIN { if (e > 0) printf "%.3f", c / (e / 1e6); else print "null" }')
-  log "agent $wl: ${EV_DELTA[$wl]} events, ${CPU_DELTA[$wl]} s agent CPU"
-done
-
-# ---- (c) zero-drop rate -----------------------------------------------------------
-
 RATE_ROWS=()        # "R achieved events drops"
 MAX_ZERO_DROP=0
 for R in $RATES; do
@@ -251,29 +322,21 @@ for R in $RATES; do
   log "rate $R/s: achieved $achieved/s, $ev events, $dr drops"
   if [[ $dr -eq 0 && $R -gt $MAX_ZERO_DROP ]]; then MAX_ZERO_DROP=$R; fi
 done
-
-# ---- (d) peak RSS, (e) stop ---------------------------------------------------------
-
 check_agent_alive
-HWM_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$AGENT_PID/status")
-[[ -n $HWM_KB ]] || die "cannot read VmHWM of agent"
-RSS_MIB=$(awk -v k="$HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
-FINAL_DECODE_ERRORS=$(stat_field decode_errors)
-stop_agent
-log "agent stopped (exit status $AGENT_RC)"
-[[ $AGENT_RC -eq 0 || $AGENT_RC -eq 130 ]] || log "warning: agent exited with status $AGENT_RC"
+note_hwm
+finish_agent
+
+RSS_MIB=$(calc 'printf "%.1f", k / 1024' k="$HWM_KB")
 
 # ---- report ----------------------------------------------------------------------------
 
-verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
-  ok = (op == "<") ? (v < t) : (v >= t); print ok ? "PASS" : "MISS" }'; }
+verdict() { calc 'ok = (op == "<") ? (v < t) : (v >= t); print ok ? "PASS" : "MISS"' \
+  v="$1" t="$2" op="$3"; }
 
 echo
-echo "Palisade sensor benchmark ($(uname -r), $(nproc) CPUs, $REPS reps, median; agent: $AGENT_ARGS)"
+echo "Palisade sensor benchmark ($(uname -r), $(nproc) CPUs, $REPS interleaved reps, median; agent: $AGENT_ARGS)"
 printf '%-12s %12s %12s %8s  %-20s %16s\n' workload "bare ns/op" "agent ns/op" ratio target "agent CPU s/1M ev"
-declare -A RATIO
 for wl in "${WORKLOADS[@]}"; do
-  RATIO[$wl]=$(awk -v a="${AGENT_NS[$wl]}" -v b="${BARE[$wl]}" 'BEGIN { printf "%.2f", a / b }')
   if [[ $wl == open ]]; then
     target="< ${OPEN_TARGET}x $(verdict "${RATIO[$wl]}" "$OPEN_TARGET" "<")"
   else
@@ -283,29 +346,33 @@ for wl in "${WORKLOADS[@]}"; do
   printf '%-12s %12.1f %12.1f %7sx  %-20s %16s\n' "${WL_LABEL[$wl]}" "${BARE[$wl]}" \
     "${AGENT_NS[$wl]}" "${RATIO[$wl]}" "$target" "$cpu"
 done
+echo "(ratio: median of the per-rep agent/bare ratios; ns/op: medians of each side)"
 
 echo
 printf '%-14s %16s %12s %8s\n' "target ops/s" "achieved ops/s" events drops
 for row in "${RATE_ROWS[@]}"; do
   read -r R achieved ev dr <<<"$row"
   note=""
-  awk -v a="$achieved" -v r="$R" 'BEGIN { exit !(a < 0.95 * r) }' && note="  (workload below target rate)"
+  calc 'exit !(a < 0.95 * r)' a="$achieved" r="$R" && note="  (workload below target rate)"
   printf '%-14s %16.0f %12s %8s%s\n' "$R" "$achieved" "$ev" "$dr" "$note"
 done
 echo
 echo "max zero-drop rate: $MAX_ZERO_DROP ops/s   (target >= $ZERO_DROP_TARGET: $(verdict "$MAX_ZERO_DROP" "$ZERO_DROP_TARGET" ">="))"
 echo "peak RSS (VmHWM):   $RSS_MIB MiB   (target < $RSS_TARGET_MIB: $(verdict "$RSS_MIB" "$RSS_TARGET_MIB" "<"))"
-echo "decode errors:      $FINAL_DECODE_ERRORS"
+echo "decode errors:      $DECODE_ERRORS"
 
+json_list() { local IFS=,; echo "[$*]"; }   # json_list "1 2 3" -> [1,2,3]
 {
   echo "{"
-  echo "  \"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"reps\": $REPS,"
+  echo "  \"kernel\": \"$(uname -r)\", \"cpus\": $(nproc), \"reps\": $REPS, \"interleaved\": true,"
   echo "  \"workloads\": {"
   sep=""
   for wl in "${WORKLOADS[@]}"; do
-    printf '%s    "%s": {"ops": %s, "bare_ns_per_op": %s, "agent_ns_per_op": %s, "ratio": %s, "events": %s, "agent_cpu_s": %s, "agent_cpu_s_per_1m_events": %s}' \
+    # shellcheck disable=SC2086 # the per-rep lists are word lists
+    printf '%s    "%s": {"ops": %s, "bare_ns_per_op": %s, "agent_ns_per_op": %s, "ratio": %s, "events": %s, "agent_cpu_s": %s, "agent_cpu_s_per_1m_events": %s, "bare_ns_per_op_reps": %s, "agent_ns_per_op_reps": %s, "ratio_reps": %s}' \
       "$sep" "$wl" "${WL_N[$wl]}" "${BARE[$wl]}" "${AGENT_NS[$wl]}" "${RATIO[$wl]}" \
-      "${EV_DELTA[$wl]}" "${CPU_DELTA[$wl]}" "${CPU_PER_M[$wl]}"
+      "${EV_DELTA[$wl]}" "${CPU_DELTA[$wl]}" "${CPU_PER_M[$wl]}" \
+      "$(json_list ${BARE_REPS[$wl]})" "$(json_list ${AGENT_REPS[$wl]})" "$(json_list ${RATIO_REPS[$wl]})"
     sep=$',\n'
   done
   echo
@@ -323,7 +390,7 @@ echo "decode errors:      $FINAL_DECODE_ERRORS"
   echo "  ],"
   echo "  \"max_zero_drop_rate\": $MAX_ZERO_DROP, \"max_zero_drop_rate_target\": $ZERO_DROP_TARGET,"
   echo "  \"peak_rss_mib\": $RSS_MIB, \"peak_rss_target_mib\": $RSS_TARGET_MIB,"
-  echo "  \"decode_errors\": $FINAL_DECODE_ERRORS, \"agent_exit_status\": $AGENT_RC"
+  echo "  \"decode_errors\": $DECODE_ERRORS, \"agent_exit_status\": $FINAL_RC"
   echo "}"
 } >"$RESULTS_JSON"
 echo
