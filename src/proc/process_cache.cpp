@@ -125,8 +125,10 @@ void ProcessCache::apply_exit(const Event& event, const ExitData& exit) {
 
 void ProcessCache::apply_syscall(const Event& event, const SyscallData& syscall) {
     Node* caller = current_node(event.tgid);
-    if (!caller || syscall.ret != 0) return;
-    // aux carries the ids read back in the kernel after the call: real in the low half, effective in the high.
+    if (!caller) return;
+    // aux carries the ids read back in the kernel after the call (real in the low half, effective in the
+    // high), so it is the truth whatever the call returned: setfsuid returns the previous id, and a failed
+    // call leaves the ids as they were.
     const auto real_id = static_cast<std::uint32_t>(syscall.aux);
     const auto effective_id = static_cast<std::uint32_t>(syscall.aux >> 32);
     Creds& creds = caller->process.creds;

@@ -220,9 +220,14 @@ TEST_F(ProcessCacheTest, CredentialSyscallsUpdateTheLiveImage) {
     feed(cache, syscall_event(100, SYS_capset, 0x1ffffffffff));
     EXPECT_EQ(cache.find_pid(100)->creds.cap_effective, 0x1ffffffffffu);
 
-    // A failed call leaves the credentials alone.
-    feed(cache, syscall_event(100, SYS_setuid, 0, -1));
+    // A failed call reports the ids as the kernel left them: unchanged.
+    feed(cache, syscall_event(100, SYS_setuid, std::uint64_t{0} << 32 | 1000, -1));
     EXPECT_EQ(cache.find_pid(100)->creds.uid, 1000u);
+    // setfsuid returns the previous fs id, not 0: the ids read back still count.
+    feed(cache, syscall_event(100, SYS_setfsuid, std::uint64_t{0} << 32 | 1000, 1000));
+    EXPECT_EQ(cache.find_pid(100)->creds.uid, 1000u);
+    feed(cache, syscall_event(100, SYS_setresuid, std::uint64_t{2000} << 32 | 2000, 0));
+    EXPECT_EQ(cache.find_pid(100)->creds.euid, 2000u);
     // Other processes are untouched.
     EXPECT_EQ(cache.find_pid(1)->creds.euid, 1000u);
 }

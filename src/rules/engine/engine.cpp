@@ -106,6 +106,7 @@ std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Di
             continue;
         }
         bool output_ok = true;
+        std::set<std::string> keys;
         for (auto& chunk : chunks) {
             OutputPiece piece;
             if (!chunk.is_field) {
@@ -120,6 +121,7 @@ std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Di
                     break;
                 }
                 piece.key = chunk.text;
+                piece.first_of_key = keys.insert(piece.key).second;
                 piece.width = chunk.width;
             }
             rule->output.push_back(std::move(piece));
@@ -216,6 +218,8 @@ void AlertFormatter::render(CompiledRule& rule, const EvalContext& ctx)
         message_ += present ? value : "<NA>";
         if (piece.width > value.size() && present)
             message_.append(piece.width - value.size(), ' ');
+        if (!piece.first_of_key)
+            continue;
         // Falco keeps numbers as numbers and a missing value as null.
         fields.key(piece.key);
         const bool scalar = values_.size() == 1 && piece.type != FieldType::String &&

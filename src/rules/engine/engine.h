@@ -19,6 +19,7 @@ struct OutputPiece {
     std::string literal;                  // when !field
     std::unique_ptr<Extractor> field;     // bound %field
     std::string key;                      // its name in output_fields ("proc.aname[2]")
+    bool first_of_key = true;             // a field printed twice appears once in output_fields
     FieldType type = FieldType::String;
     std::uint32_t width = 0;
 };

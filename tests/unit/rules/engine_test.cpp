@@ -210,7 +210,7 @@ TEST(Engine, AlertsHaveFalcosJsonShape)
 - rule: metadata
   desc: d
   condition: evt.type = connect and fd.rip = 169.254.169.254
-  output: "metadata contacted by %proc.name (%fd.name) port=%fd.rport missing=%proc.env"
+  output: "metadata contacted by %proc.name (%fd.name) port=%fd.rport missing=%proc.env again=%proc.name"
   priority: WARNING
   tags: [network, T1552]
 )");
@@ -241,6 +241,9 @@ TEST(Engine, AlertsHaveFalcosJsonShape)
     EXPECT_EQ(j["output_fields"]["fd.rport"], 80);
     EXPECT_TRUE(j["output_fields"]["proc.env"].is_null());
     EXPECT_TRUE(j["output_fields"]["evt.time"].is_number());
+    const std::string raw(out.data(), out.size());
+    EXPECT_EQ(raw.find("\"proc.name\""), raw.rfind("\"proc.name\"")) << "a field printed twice is one key";
+    EXPECT_NE(output.find("again=bash"), std::string::npos) << output;
 }
 
 }  // namespace
