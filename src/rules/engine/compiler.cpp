@@ -37,8 +37,8 @@ std::set<std::string> complement(const std::set<std::string>& of)
 
 ConditionCompiler::ConditionCompiler(const std::map<std::string, const Expr*>& macros,
                                      const std::map<std::string, std::vector<std::string>>& lists,
-                                     const std::uint64_t* generation)
-    : macros_(macros), lists_(lists), generation_(generation)
+                                     const std::uint64_t* generation, const std::size_t* current_type)
+    : macros_(macros), lists_(lists), generation_(generation), current_type_(current_type)
 {
 }
 
@@ -141,9 +141,29 @@ std::unique_ptr<Extractor> ConditionCompiler::bind_field(const FieldExpr& field,
     return apply_transformers(std::move(extractor), type, field.transformers, error);
 }
 
+// evt.type = X, != X, in (...): answered from the type the engine looked up
+// once per event instead of extracting and comparing strings.
+PredicatePtr ConditionCompiler::compile_event_type_check(const CompareExpr& compare) const
+{
+    const bool positive = compare.op == "=" || compare.op == "==" || compare.op == "in" || compare.op == "intersects";
+    if (!is_event_type_field(compare.lhs) || std::holds_alternative<FieldExpr>(compare.rhs) ||
+        (!positive && compare.op != "!="))
+        return nullptr;
+    const auto& types = falco_event_types();
+    const auto named = operand_values(compare.rhs);
+    std::vector<bool> accepted(types.size());
+    for (std::size_t i = 0; i < types.size(); ++i) {
+        const bool listed = std::find(named.begin(), named.end(), types[i]) != named.end();
+        accepted[i] = positive ? listed : !listed;
+    }
+    return make_event_type_check(std::move(accepted), current_type_);
+}
+
 PredicatePtr ConditionCompiler::compile_compare(const CompareExpr& compare, const Location& where,
                                                 CompileError* error)
 {
+    if (auto check = compile_event_type_check(compare))
+        return check;
     auto fail = [&](std::string message, const Location& at) -> PredicatePtr {
         *error = {std::move(message), at, current_macro_};
         return nullptr;

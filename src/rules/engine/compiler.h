@@ -33,9 +33,10 @@ public:
     // expanded (items naming other lists replaced by their items).
     // `generation` is the engine's per-event counter: checks and macros that
     // recur across rules are compiled once and evaluated once per event.
+    // `current_type` is where the engine puts each event's type index.
     ConditionCompiler(const std::map<std::string, const Expr*>& macros,
                       const std::map<std::string, std::vector<std::string>>& lists,
-                      const std::uint64_t* generation);
+                      const std::uint64_t* generation, const std::size_t* current_type);
 
     PredicatePtr compile(const Expr& condition, CompileError* error);
     EventTypeSet event_types(const Expr& condition) const;
@@ -47,6 +48,7 @@ public:
 private:
     PredicatePtr compile_node(const Expr& expr, CompileError* error);
     PredicatePtr compile_compare(const CompareExpr& compare, const Location& where, CompileError* error);
+    PredicatePtr compile_event_type_check(const CompareExpr& compare) const;
     std::vector<std::string> operand_values(const Operand& rhs) const;
     void expand_item(const std::string& item, std::vector<std::string>& out) const;
     EventTypeSet types_of(const Expr& expr, std::vector<std::string>& expanding) const;
@@ -56,6 +58,7 @@ private:
     const std::map<std::string, const Expr*>& macros_;
     const std::map<std::string, std::vector<std::string>>& lists_;
     const std::uint64_t* generation_;
+    const std::size_t* current_type_;
     std::map<std::string, std::shared_ptr<SharedPredicate>> shared_;
     std::vector<std::string> expanding_;  // macro names being expanded, for cycles
     std::string current_macro_;

@@ -71,7 +71,10 @@ std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Di
         macro_trees.push_back(std::move(parsed.expr));
     }
 
-    ConditionCompiler compiler(macros, lists, &engine->generation_);
+    const auto& types = falco_event_types();
+    for (std::size_t i = 0; i < types.size(); ++i)
+        engine->type_index_.emplace(types[i], i);
+    ConditionCompiler compiler(macros, lists, &engine->generation_, &engine->current_type_);
     std::size_t order = 0;
     for (const auto& def : set.rules) {
         if (!def.enabled || def.skipped)
@@ -161,7 +164,10 @@ void RuleEngine::match(const EvalContext& ctx, std::vector<CompiledRule*>& out)
 {
     out.clear();
     ++generation_;
-    auto found = by_type_.find(falco_event_type(ctx.event));
+    const std::string_view type = falco_event_type(ctx.event);
+    const auto index = type_index_.find(type);
+    current_type_ = index != type_index_.end() ? index->second : type_index_.size();
+    auto found = by_type_.find(type);
     const auto& candidates = found != by_type_.end() ? found->second : any_type_;
     for (CompiledRule* rule : candidates)
         if (rule->condition->eval(ctx))

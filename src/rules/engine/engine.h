@@ -56,6 +56,8 @@ public:
 
 private:
     std::uint64_t generation_ = 0;  // bumped per event: see SharedPredicate
+    std::size_t current_type_ = 0;  // the event's index in falco_event_types()
+    std::unordered_map<std::string_view, std::size_t> type_index_;
     std::vector<std::unique_ptr<CompiledRule>> rules_;
     std::vector<CompiledRule*> any_type_;
     // Per event type: its rules and the any-type rules, merged in order.

@@ -137,6 +137,22 @@ private:
     std::shared_ptr<SharedPredicate> shared_;
 };
 
+class EventTypeCheck final : public Predicate {
+public:
+    EventTypeCheck(std::vector<bool> accepted, const std::size_t* current_type)
+        : accepted_(std::move(accepted)), current_type_(current_type)
+    {
+    }
+    bool eval(const EvalContext&) override
+    {
+        return *current_type_ < accepted_.size() && accepted_[*current_type_];
+    }
+
+private:
+    std::vector<bool> accepted_;
+    const std::size_t* current_type_;
+};
+
 enum class Transform { ToLower, ToUpper, B64, Basename, Len };
 
 bool base64_decode(std::string_view in, std::string& out)
@@ -260,6 +276,11 @@ PredicatePtr make_compare_fields(std::unique_ptr<Extractor> field, CompareOp op,
 }
 
 PredicatePtr make_exists(std::unique_ptr<Extractor> field) { return std::make_unique<ExistsPredicate>(std::move(field)); }
+
+PredicatePtr make_event_type_check(std::vector<bool> accepted, const std::size_t* current_type)
+{
+    return std::make_unique<EventTypeCheck>(std::move(accepted), current_type);
+}
 
 PredicatePtr make_shared_use(std::shared_ptr<SharedPredicate> shared)
 {

@@ -55,6 +55,12 @@ private:
 
 PredicatePtr make_shared_use(std::shared_ptr<SharedPredicate> shared);
 
+// `evt.type in (...)` and friends, the check at the head of nearly every
+// Falco rule: a bit per event type, tested against the type the engine
+// looked up once for the event (`*current_type`, an index into
+// falco_event_types()).
+PredicatePtr make_event_type_check(std::vector<bool> accepted, const std::size_t* current_type);
+
 // Wraps an extractor with Falco's transformers, applied innermost first
 // (`tolower(b64(x))` decodes, then lowers). `names` is outermost first, as
 // the parser gives them. Returns nullptr with `error` for an unknown
