@@ -23,13 +23,9 @@ constexpr bpf_insn kReturnZero[] = {
 };
 
 // Loads and attaches a trampoline program (fentry or LSM) on `func`.
-bool trampoline_attaches(bpf_prog_type type, bpf_attach_type attach, const char* func)
+bool trampoline_attaches(const btf* vmlinux, bpf_prog_type type, bpf_attach_type attach, const char* func)
 {
-    btf* vmlinux = btf__load_vmlinux_btf();
-    if (!vmlinux)
-        return false;
     const int btf_id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
-    btf__free(vmlinux);
     if (btf_id < 0)
         return false;
     LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach, .attach_btf_id = (__u32)btf_id);
@@ -70,11 +66,13 @@ KernelFeatures probe_kernel_features()
     f.ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
     f.raw_tracepoint = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, nullptr) == 1;
     f.kprobe = kprobes_available();
-    if (f.btf) {
-        f.fentry = trampoline_attaches(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "do_unlinkat");
+    // Parsing the kernel's BTF is the costly part of these probes: once.
+    if (btf* vmlinux = f.btf ? btf__load_vmlinux_btf() : nullptr) {
+        f.fentry = trampoline_attaches(vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "do_unlinkat");
         ensure_mounted("/sys/kernel/security", "securityfs", nullptr);
         f.bpf_lsm = lsm_list_has_bpf() &&
-                    trampoline_attaches(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open");
+                    trampoline_attaches(vmlinux, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open");
+        btf__free(vmlinux);
     }
     return f;
 }
@@ -83,7 +81,7 @@ std::vector<std::string> KernelFeatures::degraded() const
 {
     std::vector<std::string> lines;
     if (!kprobe)
-        lines.emplace_back("kprobes: not available on this kernel; syscall tracepoints serve every hook");
+        lines.emplace_back("kprobes: not available on this kernel; raw tracepoints serve every hook");
     if (!fentry)
         lines.emplace_back("fentry/fexit: refused by this kernel; raw tracepoints used instead");
     if (!bpf_lsm)
