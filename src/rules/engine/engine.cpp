@@ -200,7 +200,7 @@ std::string AlertFormatter::prefix(const CompiledRule& rule, std::uint64_t boot_
                        wall % 1'000'000'000, priority_name(rule.priority));
 }
 
-void AlertFormatter::render(CompiledRule& rule, const EvalContext& ctx)
+void AlertFormatter::render(CompiledRule& rule, const EvalContext& ctx, bool with_fields)
 {
     message_.clear();
     fields_json_.clear();
@@ -224,7 +224,7 @@ void AlertFormatter::render(CompiledRule& rule, const EvalContext& ctx)
         message_ += present ? value : "<NA>";
         if (piece.width > value.size() && present)
             message_.append(piece.width - value.size(), ' ');
-        if (!piece.first_of_key)
+        if (!with_fields || !piece.first_of_key)
             continue;
         // Falco keeps numbers as numbers and a missing value as null.
         fields.key(piece.key);
@@ -242,7 +242,7 @@ void AlertFormatter::render(CompiledRule& rule, const EvalContext& ctx)
 
 void AlertFormatter::json(CompiledRule& rule, const EvalContext& ctx, fmt::memory_buffer& out)
 {
-    render(rule, ctx);
+    render(rule, ctx, true);
     JsonWriter w(out);
     w.begin_object();
     w.field("hostname", hostname_);
@@ -261,7 +261,7 @@ void AlertFormatter::json(CompiledRule& rule, const EvalContext& ctx, fmt::memor
 
 void AlertFormatter::text(CompiledRule& rule, const EvalContext& ctx, fmt::memory_buffer& out)
 {
-    render(rule, ctx);
+    render(rule, ctx, false);
     out.append(prefix(rule, ctx.event.ts_ns));
     out.append(message_);
 }

@@ -77,8 +77,8 @@ public:
     void text(CompiledRule& rule, const EvalContext& ctx, fmt::memory_buffer& out);
 
 private:
-    // Renders the message and collects output_fields as JSON members.
-    void render(CompiledRule& rule, const EvalContext& ctx);
+    // Renders the message and, for JSON, collects output_fields.
+    void render(CompiledRule& rule, const EvalContext& ctx, bool with_fields);
     std::string prefix(const CompiledRule& rule, std::uint64_t boot_ns) const;
 
     std::string hostname_;

@@ -244,6 +244,11 @@ TEST(Engine, AlertsHaveFalcosJsonShape)
     const std::string raw(out.data(), out.size());
     EXPECT_EQ(raw.find("\"proc.name\""), raw.rfind("\"proc.name\"")) << "a field printed twice is one key";
     EXPECT_NE(output.find("again=bash"), std::string::npos) << output;
+
+    fmt::memory_buffer text;
+    formatter.text(*matched[0], ctx, text);
+    const std::string line(text.data(), text.size());
+    EXPECT_EQ(line, output) << "the text form is the JSON's output string";
 }
 
 }  // namespace
