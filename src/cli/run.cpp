@@ -103,14 +103,10 @@ public:
         if (engine_) {
             if (!ev->snapshot())
                 alert(*ev);
-        } else if (!ev->snapshot() && format_ != OutputFormat::Null && groups_.count(event_group(*ev))) {
-            line_.clear();
-            if (format_ == OutputFormat::Json)
-                formatter_.json(*ev, cache_, line_);
-            else
-                formatter_.text(*ev, cache_, line_);
-            line_.push_back('\n');
-            std::fwrite(line_.data(), 1, line_.size(), stdout);
+        } else if (!ev->snapshot() && groups_.count(event_group(*ev))) {
+            write_line([&](bool json, fmt::memory_buffer& out) {
+                json ? formatter_.json(*ev, cache_, out) : formatter_.text(*ev, cache_, out);
+            });
         }
         cache_.settle(*ev);
     }
@@ -139,16 +135,21 @@ private:
         engine_->match(ctx, matched_);
         for (rules::CompiledRule* rule : matched_) {
             ++alerts_total_;
-            if (format_ == OutputFormat::Null)
-                continue;
-            line_.clear();
-            if (format_ == OutputFormat::Json)
-                alerts_.json(*rule, ctx, line_);
-            else
-                alerts_.text(*rule, ctx, line_);
-            line_.push_back('\n');
-            std::fwrite(line_.data(), 1, line_.size(), stdout);
+            write_line([&](bool json, fmt::memory_buffer& out) {
+                json ? alerts_.json(*rule, ctx, out) : alerts_.text(*rule, ctx, out);
+            });
         }
+    }
+
+    // One line on stdout in the chosen format; nothing for --output null.
+    template <class Format> void write_line(const Format& format)
+    {
+        if (format_ == OutputFormat::Null)
+            return;
+        line_.clear();
+        format(format_ == OutputFormat::Json, line_);
+        line_.push_back('\n');
+        std::fwrite(line_.data(), 1, line_.size(), stdout);
     }
 
     OutputFormat format_;
