@@ -210,6 +210,44 @@ bool decode_syscall(std::span<const std::uint8_t> rec, TailReader& tail, Event& 
     return true;
 }
 
+// Policy records carry IPv4 as ::ffff:a.b.c.d.
+std::string format_mapped_addr(std::uint16_t family, const std::uint8_t addr[16])
+{
+    static const std::uint8_t zero[16] = {};
+    if (family != AF_INET && family != AF_INET6)
+        return {};
+    if (std::memcmp(addr, zero, 16) == 0)
+        return {};
+    return family == AF_INET ? format_addr(AF_INET, addr + 12) : format_addr(AF_INET6, addr);
+}
+
+bool decode_policy(std::span<const std::uint8_t> rec, TailReader& tail, Event& ev, DecodeError* err)
+{
+    auto raw = load<pl_policy_event>(rec);
+    PolicyData d;
+    d.exec_id = exec_id(raw.exec_id);
+    d.policy = raw.policy;
+    d.hook = raw.hook;
+    d.selector_index = raw.selector_index;
+    d.hook_index = raw.hook_index;
+    d.action = raw.action;
+    d.flags = raw.flags;
+    d.error = raw.error;
+    d.signal = raw.signal;
+    std::memcpy(d.args, raw.args, sizeof(d.args));
+    d.family = raw.family;
+    d.protocol = raw.protocol;
+    d.daddr = format_mapped_addr(raw.family, raw.daddr);
+    d.saddr = format_mapped_addr(raw.family, raw.saddr);
+    d.dport = raw.dport;
+    d.sport = raw.sport;
+    d.cgroup_id = raw.cgroup_id;
+    if (!tail.take(raw.str_len, d.str))
+        return fail(err, "policy record: tail fields overrun the record");
+    ev.data = std::move(d);
+    return true;
+}
+
 std::size_t fixed_size(std::uint16_t type)
 {
     switch (type) {
@@ -220,6 +258,7 @@ std::size_t fixed_size(std::uint16_t type)
     case PL_EV_FILE_OP: return sizeof(pl_file_op_event);
     case PL_EV_NET: return sizeof(pl_net_event);
     case PL_EV_SYSCALL: return sizeof(pl_syscall_event);
+    case PL_EV_POLICY: return sizeof(pl_policy_event);
     default: return 0;
     }
 }
@@ -261,6 +300,7 @@ std::optional<Event> decode_record(std::span<const std::uint8_t> record, DecodeE
     case PL_EV_FILE_OP: ok = decode_file_op(record, tail, ev, err); break;
     case PL_EV_NET: ok = decode_net(record, tail, ev, err); break;
     case PL_EV_SYSCALL: ok = decode_syscall(record, tail, ev, err); break;
+    case PL_EV_POLICY: ok = decode_policy(record, tail, ev, err); break;
     }
     if (!ok)
         return std::nullopt;

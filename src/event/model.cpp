@@ -16,6 +16,7 @@ const char* event_type_name(EventType type)
     case EventType::FileOp: return "file";
     case EventType::Net: return "net";
     case EventType::Syscall: return "syscall";
+    case EventType::Policy: return "policy";
     }
     return "unknown";
 }

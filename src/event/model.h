@@ -119,6 +119,25 @@ struct SyscallData {
     std::string str2;
 };
 
+// A policy selector matched: which one, what was done, and the values it saw.
+struct PolicyData {
+    ExecId exec_id;
+    std::uint32_t policy = 0;  // id in the loaded policy set
+    std::uint32_t hook = 0;    // syscall number or PL_HOOK_*
+    std::uint16_t selector_index = 0;
+    std::uint16_t hook_index = 0;
+    std::uint8_t action = 0;   // pl_pol_action
+    std::uint16_t flags = 0;   // pl_policy_flags
+    std::int32_t error = 0;
+    std::uint32_t signal = 0;
+    std::uint64_t args[6] = {};
+    std::uint16_t family = 0, protocol = 0;
+    std::string daddr, saddr;  // printable; empty when the hook has no address
+    std::uint16_t dport = 0, sport = 0;
+    std::uint64_t cgroup_id = 0;
+    std::string str;           // the string argument as matched
+};
+
 enum class EventType : std::uint16_t {
     Exec = PL_EV_EXEC,
     Fork = PL_EV_FORK,
@@ -127,6 +146,7 @@ enum class EventType : std::uint16_t {
     FileOp = PL_EV_FILE_OP,
     Net = PL_EV_NET,
     Syscall = PL_EV_SYSCALL,
+    Policy = PL_EV_POLICY,
 };
 
 struct Event {
@@ -135,7 +155,7 @@ struct Event {
     std::uint64_t ts_ns = 0;  // CLOCK_BOOTTIME
     std::uint32_t tgid = 0;
     std::uint32_t tid = 0;
-    std::variant<ExecData, ForkData, ExitData, OpenData, FileOpData, NetData, SyscallData> data;
+    std::variant<ExecData, ForkData, ExitData, OpenData, FileOpData, NetData, SyscallData, PolicyData> data;
 
     bool snapshot() const { return flags & PL_HDR_SNAPSHOT; }
     template <class T> const T& as() const { return std::get<T>(data); }

@@ -14,22 +14,18 @@
 
 #include "event/syscalls.h"
 #include "loader/system.h"
-#include "sensor.skel.h"
+#include "loader/sensor_impl.h"
 
 namespace palisade {
+
+void SkeletonDeleter::operator()(sensor* skel) const { sensor__destroy(skel); }
+
 namespace {
 
 constexpr const char* kProcessGroups[] = {"exec", "fork", "exit"};
 // Longest wait for records before reading what is there: bounds event latency.
 constexpr int kMaxWaitMs = 20;
 
-template <class T, void (*Free)(T*)> struct Deleter {
-    void operator()(T* p) const { Free(p); }
-};
-using SkeletonPtr = std::unique_ptr<sensor, Deleter<sensor, sensor__destroy>>;
-void destroy_link(bpf_link* link) { bpf_link__destroy(link); }
-using LinkPtr = std::unique_ptr<bpf_link, Deleter<bpf_link, destroy_link>>;
-using RingBufferPtr = std::unique_ptr<ring_buffer, Deleter<ring_buffer, ring_buffer__free>>;
 
 // libbpf speaks through spdlog at debug level; the user gets one clear line
 // from us, the details with --log-level debug.
@@ -61,19 +57,6 @@ std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
 
 }  // namespace
 
-struct Sensor::Impl {
-    SkeletonPtr skel;
-    std::vector<LinkPtr> links;
-    RingBufferPtr ring;
-    const RecordHandler* handler = nullptr;  // valid during poll()
-
-    static int on_record(void* ctx, void* data, size_t size)
-    {
-        auto* self = static_cast<Impl*>(ctx);
-        (*self->handler)({static_cast<const std::uint8_t*>(data), size});
-        return 0;
-    }
-};
 
 const std::vector<std::string>& event_groups()
 {

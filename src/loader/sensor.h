@@ -12,6 +12,7 @@
 
 #include "loader/features.h"
 #include "palisade/abi.h"
+#include "policy/compiler.h"
 #include "source/record_source.h"
 
 struct bpf_program;  // libbpf's, kept out of this header
@@ -51,6 +52,13 @@ public:
     // Kernel-side counters summed over CPUs: drops are ring-buffer-full.
     SensorStats stats() const;
     const KernelFeatures& features() const { return features_; }
+
+    // Replaces the enforced policies with `tables` (compiled by policy/): map
+    // data only, no BPF program is loaded. The enforcement hooks are attached
+    // on first use. On failure the error names the map and the cause.
+    bool apply_policies(const policy::KernelTables& tables, std::string* error);
+    // Switches one loaded policy between monitor and enforce, in place.
+    bool set_policy_mode(std::uint32_t policy_id, policy::Mode mode, std::string* error);
     const std::vector<std::string>& attached_hooks() const { return attached_; }
 
     struct Impl;
@@ -58,6 +66,7 @@ public:
 private:
     explicit Sensor(std::unique_ptr<Impl> impl);
     bool attach(::bpf_program* prog, const char* tracepoint, std::string* error);
+    bool attach_policy_hooks(const policy::KernelTables& tables, std::string* error);
     std::unique_ptr<Impl> impl_;
     KernelFeatures features_;
     std::vector<std::string> attached_;

@@ -61,6 +61,24 @@ void process_object(JsonWriter& w, std::string_view key, const Process& p)
     w.end_object();
 }
 
+}  // namespace
+
+const char* policy_action_name(std::uint8_t action)
+{
+    switch (action) {
+    case PL_ACT_POST: return "post";
+    case PL_ACT_NOPOST: return "nopost";
+    case PL_ACT_SIGKILL: return "sigkill";
+    case PL_ACT_SIGNAL: return "signal";
+    case PL_ACT_OVERRIDE: return "override";
+    case PL_ACT_ALLOW: return "allow";
+    case PL_ACT_DENY: return "deny";
+    }
+    return "unknown";
+}
+
+namespace {
+
 void endpoint(JsonWriter& w, std::string_view key, const std::string& addr, std::uint16_t port)
 {
     w.key(key).begin_object();
@@ -153,6 +171,25 @@ void payload(JsonWriter& w, const Event& ev)
                     w.field("backlog", d.backlog);
                 w.field("ret", d.ret);
                 w.end_object();
+            } else if constexpr (std::is_same_v<T, PolicyData>) {
+                w.key("policy").begin_object();
+                w.field("policy_id", d.policy);
+                w.field("hook_index", d.hook_index);
+                w.field("selector", d.selector_index);
+                w.field("action", policy_action_name(d.action));
+                w.field("mode", d.flags & PL_POLF_MONITOR ? "monitor" : "enforce");
+                w.field("enforced", (d.flags & PL_POLF_ENFORCED) != 0);
+                if (!d.str.empty())
+                    w.field("arg", d.str);
+                if (!d.daddr.empty())
+                    endpoint(w, "remote", d.daddr, d.dport);
+                if (!d.saddr.empty())
+                    endpoint(w, "local", d.saddr, d.sport);
+                w.key("args").begin_array();
+                for (auto a : d.args)
+                    w.value(a);
+                w.end_array();
+                w.end_object();
             } else if constexpr (std::is_same_v<T, SyscallData>) {
                 w.key("syscall").begin_object();
                 w.field("name", syscall_name(d.syscall_nr));
@@ -199,6 +236,10 @@ std::string text_detail(const Event& ev)
                     return fmt::format("{} unix {} ret={}", net_op_name(d.op), d.unix_path, d.ret);
                 return fmt::format("{} {} {}:{} -> {}:{} ret={}", net_op_name(d.op), family_name(d.family),
                                    d.local_addr, d.local_port, d.remote_addr, d.remote_port, d.ret);
+            } else if constexpr (std::is_same_v<T, PolicyData>) {
+                return fmt::format("policy#{} {} {}{}{}", d.policy, policy_action_name(d.action),
+                                   d.flags & PL_POLF_MONITOR ? "(monitor) " : "", d.str,
+                                   d.daddr.empty() ? "" : fmt::format("{}:{}", d.daddr, d.dport));
             } else {
                 return fmt::format("{}({:#x}, {:#x}, {:#x}){}{} ret={}", syscall_name(d.syscall_nr), d.args[0],
                                    d.args[1], d.args[2], d.str.empty() ? "" : " ", d.str, d.ret);

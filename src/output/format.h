@@ -38,5 +38,6 @@ std::string format_rfc3339(std::int64_t wall_ns);
 // Names for flag words and enums used by both forms.
 std::string_view net_op_name(std::uint16_t op);
 std::string_view family_name(std::uint16_t family);
+const char* policy_action_name(std::uint8_t action);  // pl_pol_action
 
 }  // namespace palisade

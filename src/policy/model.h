@@ -1,7 +1,7 @@
 // A TracingPolicy as written: Tetragon's cilium.io/v1alpha1 TracingPolicy and
 // TracingPolicyNamespaced, plus Palisade's own network policy kind, parsed
 // into typed values that remember where in the file each part came from.
-// Nothing here knows about the kernel: policy/hooks.h decides how each hook
+// Nothing here knows about the kernel: policy/hook_resolution.h decides how each hook
 // is served on a given kernel, policy/compiler.h turns it into map data.
 #pragma once
 
@@ -210,6 +210,8 @@ struct Policy {
     LabelSelector container_selector;
     std::vector<Hook> hooks;
     NetworkSpec network;         // NetworkPolicy only
+    // spec.lists by name: values that matchArgs name as "list:NAME".
+    std::map<std::string, std::vector<std::string>> lists;
     Location loc;                // the document's start
 };
 

@@ -183,8 +183,8 @@ std::string unescape_mount_path(std::string_view escaped) {
     return path;
 }
 
-// Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on unified systems,
-// often /sys/fs/cgroup/unified on hybrid ones. Empty when there is none.
+}  // namespace
+
 std::string find_cgroup2_mount(const std::string& proc_root) {
     const auto mountinfo = read_file(proc_root + "/self/mountinfo", 1 << 20);
     if (!mountinfo) return {};
@@ -198,6 +198,8 @@ std::string find_cgroup2_mount(const std::string& proc_root) {
     }
     return {};
 }
+
+namespace {
 
 // The kernel's cgroup id is the kernfs inode number of the process's cgroup v2 directory.
 __u64 read_cgroup_id(const std::string& pid_dir, const std::string& cgroup2_mount) {

@@ -18,4 +18,8 @@ namespace palisade {
 // mount point is looked up in <proc_root>/self/mountinfo.
 std::vector<std::vector<std::uint8_t>> snapshot_processes(const std::string& proc_root = "/proc");
 
+// Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on unified systems,
+// often /sys/fs/cgroup/unified on hybrid ones. Empty when there is none.
+std::string find_cgroup2_mount(const std::string& proc_root = "/proc");
+
 }  // namespace palisade

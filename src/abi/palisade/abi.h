@@ -39,7 +39,8 @@ enum pl_event_type {
     PL_EV_FILE_OP = 5,
     PL_EV_NET = 6,
     PL_EV_SYSCALL = 7, /* privilege / tampering syscalls with raw args */
-    PL_EV_TYPE_MAX = 8,
+    PL_EV_POLICY = 8,  /* a policy selector matched; what was done about it */
+    PL_EV_TYPE_MAX = 9,
 };
 
 /* pl_event_header.flags */
@@ -245,6 +246,211 @@ enum pl_syscall_kind {
     PL_SC_KIND_MAX
 };
 
+/* ---- Policy enforcement: TracingPolicy and NetworkPolicy compiled to maps ----
+ *
+ * One program set serves every policy. A hook (a syscall number, or one of
+ * the cgroup socket hooks below) has up to PL_POL_SELECTORS selectors from all
+ * loaded policies, one bit each. An event's argument values are looked up once
+ * per table (string equal / prefix / postfix, integer argument equal, address
+ * CIDR, port, family, protocol); each lookup answers with the selectors whose
+ * matcher holds, so the cost does not grow with the number of policies. The
+ * few matchers that are not set lookups (binaries, pids, namespaces,
+ * capabilities, masks, ranges, cgroups) are checked afterwards, only for the
+ * selectors still standing. The first selector of a policy that matches
+ * decides that policy's action.
+ */
+#define PL_POL_STR_MAX 256      /* bytes of a string argument the kernel matches */
+#define PL_POL_MASK_WORDS 4
+#define PL_POL_SELECTORS (64 * PL_POL_MASK_WORDS) /* per hook, all policies together */
+#define PL_POL_SLOW_MAX 64      /* non-table matchers per hook */
+#define PL_POL_POLICIES 4096
+#define PL_POL_BINARY_SETS 256  /* distinct matchBinaries value sets */
+
+enum pl_pol_hook_id {
+    /* 0 .. PL_SYSCALL_MAX-1: the syscall of that number, at entry */
+    PL_HOOK_CONNECT = PL_SYSCALL_MAX, /* cgroup connect4/6: before any packet leaves */
+    PL_HOOK_SENDMSG,                  /* cgroup sendmsg4/6: unconnected UDP */
+    PL_HOOK_BIND,                     /* cgroup bind4/6 */
+    PL_HOOK_MAX,
+    /* Not a hook: the key space of the tables that match a new binary's path
+     * against every matchBinaries set at exec. */
+    PL_HOOK_BINARIES = PL_HOOK_MAX,
+};
+
+enum pl_pol_table {
+    PL_T_STR_EQ,      /* the hook's string argument */
+    PL_T_STR_PREFIX,
+    PL_T_STR_POSTFIX,
+    PL_T_ARG0, PL_T_ARG1, PL_T_ARG2, PL_T_ARG3, PL_T_ARG4, PL_T_ARG5, /* integer args, equality */
+    PL_T_DADDR,       /* remote address, CIDR */
+    PL_T_SADDR,
+    PL_T_DPORT,
+    PL_T_SPORT,
+    PL_T_FAMILY,
+    PL_T_PROTOCOL,
+    PL_T_COUNT,
+};
+
+struct pl_pol_mask {
+    __u64 w[PL_POL_MASK_WORDS];
+};
+
+/* Key of pl_pol_str_eq; the string is NUL-padded to its full size. */
+struct pl_pol_str_key {
+    __u32 hook;
+    __u32 pad;
+    char str[PL_POL_STR_MAX];
+};
+
+/* Key of the LPM tries: prefix and (reversed) postfix strings, and CIDRs. */
+struct pl_pol_lpm_str_key {
+    __u32 prefixlen; /* bits, the hook included */
+    __u32 hook;
+    char str[PL_POL_STR_MAX];
+};
+
+struct pl_pol_lpm_addr_key {
+    __u32 prefixlen; /* bits, hook and table included */
+    __u32 hook;
+    __u32 table;     /* PL_T_DADDR or PL_T_SADDR */
+    __u8 addr[16];   /* IPv4 as ::ffff:a.b.c.d */
+};
+
+/* Key of pl_pol_values: integer equality tables (args, ports, family, protocol). */
+struct pl_pol_value_key {
+    __u32 hook;
+    __u32 table;
+    __u64 value;
+};
+
+/* What a table lookup answers: selectors whose positive matcher holds for
+ * this value, and selectors whose negated matcher (NotEqual, NotPrefix, ...)
+ * names it. */
+struct pl_pol_hit {
+    struct pl_pol_mask pos;
+    struct pl_pol_mask neg;
+};
+
+/* Per hook: which selectors exist and which tables they use. */
+struct pl_pol_hook {
+    struct pl_pol_mask all;
+    struct pl_pol_mask has_pos[PL_T_COUNT];
+    struct pl_pol_mask has_neg[PL_T_COUNT];
+    __u32 tables;     /* bit per pl_pol_table in use */
+    __u32 slow_count; /* entries of pl_pol_slow for this hook */
+    __u16 flags;      /* enum pl_pol_hook_flags */
+    __u8 str_arg;     /* syscall argument holding the user string; PL_POL_NO_ARG = none */
+    __u8 dirfd_arg;   /* argument a relative path is resolved against; PL_POL_NO_ARG = cwd */
+    __u8 arg32;       /* bit per argument of a 32-bit C type: compared sign-extended */
+    __u8 pad[3];
+};
+#define PL_POL_NO_ARG 0xff
+
+enum pl_pol_hook_flags {
+    PL_HOOKF_STR_IS_PATH = 1 << 0, /* a file path: relative ones are made absolute */
+};
+
+enum pl_pol_slow_kind {
+    PL_SLOW_BINARY = 1, /* value: binary set id; the process's exec matched it */
+    PL_SLOW_PID,        /* value: pid */
+    PL_SLOW_NS,         /* arg: enum pl_pol_ns; value: inode */
+    PL_SLOW_CAPS,       /* arg: 0 effective, 1 inheritable, 2 permitted; value: cap mask (any) */
+    PL_SLOW_ARG_MASK,   /* arg: index; value: mask, any bit */
+    PL_SLOW_ARG_GT,
+    PL_SLOW_ARG_LT,
+    PL_SLOW_CGROUP,     /* value: cgroup v2 id, the task's or an ancestor's */
+    PL_SLOW_PORT_PRIV,  /* arg: PL_T_DPORT or PL_T_SPORT; port < 1024 */
+};
+
+enum pl_pol_ns {
+    PL_NS_UTS, PL_NS_IPC, PL_NS_MNT, PL_NS_PID, PL_NS_PID_CHILDREN, PL_NS_NET, PL_NS_TIME,
+    PL_NS_TIME_CHILDREN, PL_NS_CGROUP, PL_NS_USER, PL_NS_COUNT,
+};
+
+/* A matcher that is checked by itself; several for one selector are ANDed,
+ * and `group` ORs those that came from one matcher's list of values. */
+struct pl_pol_slow {
+    __u16 selector;  /* bit */
+    __u8 kind;       /* enum pl_pol_slow_kind */
+    __u8 negate;
+    __u32 arg;
+    __u64 value;
+    __u32 group;     /* matchers with equal (selector, group) are ORed */
+    __u32 pad;
+};
+
+enum pl_pol_action {
+    PL_ACT_POST = 0,
+    PL_ACT_NOPOST,
+    PL_ACT_SIGKILL,
+    PL_ACT_SIGNAL,
+    PL_ACT_OVERRIDE, /* cgroup hooks: the call fails with EPERM */
+    PL_ACT_ALLOW,    /* NetworkPolicy allow rule: stop, let it pass, no event */
+    PL_ACT_DENY,     /* NetworkPolicy deny: EPERM and an event */
+};
+
+/* Key of pl_pol_selectors: hook << 16 | bit. */
+struct pl_pol_selector {
+    __u32 policy;          /* index into pl_pol_policies */
+    __u16 selector_index;  /* position in its hook in the policy file */
+    __u16 hook_index;      /* which hook of the policy */
+    __u8 action;           /* enum pl_pol_action */
+    __u8 no_post;          /* act without an event */
+    __u16 signal;          /* PL_ACT_SIGNAL */
+    __s32 error;           /* PL_ACT_OVERRIDE: errno to return where the hook can */
+    __u64 rate_limit_ns;   /* post at most once per this, per process; 0 = always */
+    struct pl_pol_mask same_policy_later; /* selectors this one shadows when it matches */
+};
+
+enum pl_pol_mode {
+    PL_MODE_DISABLED = 0,
+    PL_MODE_MONITOR = 1, /* events only: kills and denials are reported, not done */
+    PL_MODE_ENFORCE = 2,
+};
+
+struct pl_pol_policy {
+    __u32 mode; /* enum pl_pol_mode */
+    __u32 pad;
+};
+
+/* Per process, kept with the exec id: which matchBinaries sets its binary is in. */
+struct pl_pol_binaries {
+    __u64 sets[PL_POL_BINARY_SETS / 64];
+};
+
+/* pl_policy_event.flags */
+enum pl_policy_flags {
+    PL_POLF_MONITOR = 1 << 0,   /* the policy is in monitor mode: nothing was done */
+    PL_POLF_ENFORCED = 1 << 1,  /* the action was carried out */
+    PL_POLF_AT_ENTRY = 1 << 2,  /* before the syscall ran */
+    PL_POLF_STR_TRUNCATED = 1 << 3,
+};
+
+struct pl_policy_event {
+    struct pl_event_header hdr;
+    struct pl_exec_id exec_id;
+    __u32 policy;
+    __u32 hook;            /* enum pl_pol_hook_id or syscall number */
+    __u16 selector_index;
+    __u16 hook_index;
+    __u8 action;           /* enum pl_pol_action */
+    __u8 pad;
+    __u16 flags;           /* enum pl_policy_flags */
+    __s32 error;
+    __u32 signal;
+    __u64 args[6];         /* raw syscall arguments; cgroup hooks: zero */
+    __u16 family;
+    __u16 protocol;
+    __u16 dport;           /* host byte order */
+    __u16 sport;
+    __u8 daddr[16];        /* ::ffff:a.b.c.d for IPv4 */
+    __u8 saddr[16];
+    __u64 cgroup_id;
+    __u16 str_len;         /* the string argument as matched */
+    __u16 pad2[3];
+    /* tail: str */
+};
+
 /* Per-CPU counters, one slot per event type (index 0 = all). */
 struct pl_type_stats {
     __u64 emitted;
@@ -275,6 +481,11 @@ PL_ABI_ASSERT(sizeof(struct pl_open_event) == 56);
 PL_ABI_ASSERT(sizeof(struct pl_file_op_event) == 64);
 PL_ABI_ASSERT(sizeof(struct pl_net_event) == 96);
 PL_ABI_ASSERT(sizeof(struct pl_syscall_event) == 104);
+PL_ABI_ASSERT(sizeof(struct pl_policy_event) == 168);
+PL_ABI_ASSERT(sizeof(struct pl_pol_selector) == 56);
+PL_ABI_ASSERT(sizeof(struct pl_pol_slow) == 24);
+PL_ABI_ASSERT(sizeof(struct pl_pol_lpm_addr_key) == 28);
+PL_ABI_ASSERT(PL_HOOK_MAX <= 1 << 16);
 /* an exec record with every tail field at its bound fits the scratch buffer */
 PL_ABI_ASSERT(PL_EVENT_MAX >= sizeof(struct pl_exec_event) + 3 * PL_PATH_MAX + PL_ARGV_MAX);
 

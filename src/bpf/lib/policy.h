@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Policy matching over the maps user space compiles policies into (see the
+ * policy section of abi.h). Shared by the syscall-entry program and the cgroup
+ * socket programs, so both evaluate one selector set the same way.
+ */
+#pragma once
+
+#include <bpf/bpf_endian.h>
+
+#include "lib/event.h"
+#include "lib/task.h"
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PL_HOOK_MAX);
+    __type(key, __u32);
+    __type(value, struct pl_pol_hook);
+} pl_pol_hooks __weak SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16384);
+    __type(key, struct pl_pol_str_key);
+    __type(value, struct pl_pol_hit);
+} pl_pol_str_eq __weak SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+    __uint(max_entries, 16384);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, struct pl_pol_lpm_str_key);
+    __type(value, struct pl_pol_hit);
+} pl_pol_str_prefix __weak SEC(".maps");
+
+/* Same keys, strings reversed: a postfix is a prefix of the reversed string. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+    __uint(max_entries, 16384);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, struct pl_pol_lpm_str_key);
+    __type(value, struct pl_pol_hit);
+} pl_pol_str_postfix __weak SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+    __uint(max_entries, 16384);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, struct pl_pol_lpm_addr_key);
+    __type(value, struct pl_pol_hit);
+} pl_pol_addrs __weak SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16384);
+    __type(key, struct pl_pol_value_key);
+    __type(value, struct pl_pol_hit);
+} pl_pol_values __weak SEC(".maps");
+
+/* key: hook << 16 | index */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 8192);
+    __type(key, __u32);
+    __type(value, struct pl_pol_slow);
+} pl_pol_slow_map __weak SEC(".maps");
+
+/* key: hook << 16 | selector bit */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u32);
+    __type(value, struct pl_pol_selector);
+} pl_pol_selectors __weak SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PL_POL_POLICIES);
+    __type(key, __u32);
+    __type(value, struct pl_pol_policy);
+} pl_pol_policies __weak SEC(".maps");
+
+/* Per process (tgid): the matchBinaries sets its binary belongs to. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, __u32);
+    __type(value, struct pl_pol_binaries);
+} pl_pol_proc_binaries __weak SEC(".maps");
+
+/* Sets a child keeps across its own exec (followChildren), as one mask. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pl_pol_binaries);
+} pl_pol_follow_children __weak SEC(".maps");
+
+struct pl_pol_rate_key {
+    __u32 selector; /* hook << 16 | bit */
+    __u32 tgid;
+};
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);
+    __type(key, struct pl_pol_rate_key);
+    __type(value, __u64);
+} pl_pol_rate __weak SEC(".maps");
+
+/* What one evaluation reads, one slot per CPU: keys are built in place. */
+struct pl_pol_scratch {
+    struct pl_pol_str_key eq;
+    struct pl_pol_lpm_str_key prefix;
+    struct pl_pol_lpm_str_key postfix;
+    struct pl_pol_lpm_addr_key addr;
+    struct pl_pol_value_key value;
+    struct pl_pol_mask match;
+    __u64 args[6];
+    __u32 str_len; /* without the NUL; 0 = no string */
+    __u32 str_truncated;
+    __u16 family, protocol, dport, sport;
+    __u8 daddr[16], saddr[16];
+    __u64 cgroup_id;
+};
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pl_pol_scratch);
+} pl_pol_scratch_map __weak SEC(".maps");
+
+static __always_inline struct pl_pol_scratch *pl_pol_scratch(void)
+{
+    __u32 zero = 0;
+    return bpf_map_lookup_elem(&pl_pol_scratch_map, &zero);
+}
+
+/* Clears everything an evaluation reads, so no value leaks from the last one. */
+static __always_inline void pl_pol_reset(struct pl_pol_scratch *s)
+{
+    __builtin_memset(s, 0, sizeof(*s));
+}
+
+/* The hook's string is in s->eq.str (NUL padded); derive the LPM keys. */
+static __always_inline void pl_pol_string_keys(struct pl_pol_scratch *s, __u32 hook, __u32 tables)
+{
+    __u32 len = s->str_len & (PL_POL_STR_MAX - 1);
+    s->eq.hook = hook;
+    if (tables & (1u << PL_T_STR_PREFIX)) {
+        __builtin_memcpy(s->prefix.str, s->eq.str, PL_POL_STR_MAX);
+        s->prefix.hook = hook;
+        s->prefix.prefixlen = 32 + 8 * len;
+    }
+    if (tables & (1u << PL_T_STR_POSTFIX)) {
+        for (__u32 i = 0; i < PL_POL_STR_MAX; i++) {
+            if (i >= len)
+                break;
+            s->postfix.str[i & (PL_POL_STR_MAX - 1)] = s->eq.str[(len - 1 - i) & (PL_POL_STR_MAX - 1)];
+        }
+        s->postfix.hook = hook;
+        s->postfix.prefixlen = 32 + 8 * len;
+    }
+}
+
+static __always_inline void pl_pol_apply(struct pl_pol_mask *m, const struct pl_pol_hook *h, int table,
+                                         const struct pl_pol_hit *hit)
+{
+    for (int w = 0; w < PL_POL_MASK_WORDS; w++) {
+        __u64 pos = hit ? hit->pos.w[w] : 0;
+        __u64 neg = hit ? hit->neg.w[w] : 0;
+        m->w[w] &= (~h->has_pos[table].w[w] | pos) & (~h->has_neg[table].w[w] | ~neg);
+    }
+}
+
+static __always_inline int pl_pol_mask_empty(const struct pl_pol_mask *m)
+{
+    __u64 any = 0;
+    for (int w = 0; w < PL_POL_MASK_WORDS; w++)
+        any |= m->w[w];
+    return any == 0;
+}
+
+static __always_inline void pl_pol_value_table(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
+                                               int table, __u64 value)
+{
+    if (!(h->tables & (1u << table)))
+        return;
+    s->value.hook = hook;
+    s->value.table = table;
+    s->value.value = value;
+    pl_pol_apply(&s->match, h, table, bpf_map_lookup_elem(&pl_pol_values, &s->value));
+}
+
+static __always_inline void pl_pol_addr_table(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
+                                              int table, const __u8 addr[16])
+{
+    if (!(h->tables & (1u << table)))
+        return;
+    s->addr.prefixlen = 64 + 128;
+    s->addr.hook = hook;
+    s->addr.table = table;
+    __builtin_memcpy(s->addr.addr, addr, 16);
+    pl_pol_apply(&s->match, h, table, bpf_map_lookup_elem(&pl_pol_addrs, &s->addr));
+}
+
+/* Table matchers: one lookup per table in use, whatever the number of policies. */
+static __always_inline void pl_pol_match_tables(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook)
+{
+    s->match = h->all;
+    if (h->tables & ((1u << PL_T_STR_EQ) | (1u << PL_T_STR_PREFIX) | (1u << PL_T_STR_POSTFIX))) {
+        pl_pol_string_keys(s, hook, h->tables);
+        if (h->tables & (1u << PL_T_STR_EQ))
+            pl_pol_apply(&s->match, h, PL_T_STR_EQ, bpf_map_lookup_elem(&pl_pol_str_eq, &s->eq));
+        if (h->tables & (1u << PL_T_STR_PREFIX))
+            pl_pol_apply(&s->match, h, PL_T_STR_PREFIX, bpf_map_lookup_elem(&pl_pol_str_prefix, &s->prefix));
+        if (h->tables & (1u << PL_T_STR_POSTFIX))
+            pl_pol_apply(&s->match, h, PL_T_STR_POSTFIX, bpf_map_lookup_elem(&pl_pol_str_postfix, &s->postfix));
+    }
+    for (int a = 0; a < 6; a++)
+        pl_pol_value_table(s, h, hook, PL_T_ARG0 + a, s->args[a]);
+    pl_pol_addr_table(s, h, hook, PL_T_DADDR, s->daddr);
+    pl_pol_addr_table(s, h, hook, PL_T_SADDR, s->saddr);
+    pl_pol_value_table(s, h, hook, PL_T_DPORT, s->dport);
+    pl_pol_value_table(s, h, hook, PL_T_SPORT, s->sport);
+    pl_pol_value_table(s, h, hook, PL_T_FAMILY, s->family);
+    pl_pol_value_table(s, h, hook, PL_T_PROTOCOL, s->protocol);
+}
+
+static __always_inline __u32 pl_pol_ns_inum(struct task_struct *task, __u32 which)
+{
+    struct nsproxy *ns = BPF_CORE_READ(task, nsproxy);
+    switch (which) {
+    case PL_NS_UTS: return BPF_CORE_READ(ns, uts_ns, ns.inum);
+    case PL_NS_IPC: return BPF_CORE_READ(ns, ipc_ns, ns.inum);
+    case PL_NS_MNT: return BPF_CORE_READ(ns, mnt_ns, ns.inum);
+    case PL_NS_PID: return BPF_CORE_READ(task, thread_pid, numbers[0].ns, ns.inum);
+    case PL_NS_PID_CHILDREN: return BPF_CORE_READ(ns, pid_ns_for_children, ns.inum);
+    case PL_NS_NET: return BPF_CORE_READ(ns, net_ns, ns.inum);
+    case PL_NS_TIME: return BPF_CORE_READ(ns, time_ns, ns.inum);
+    case PL_NS_TIME_CHILDREN: return BPF_CORE_READ(ns, time_ns_for_children, ns.inum);
+    case PL_NS_CGROUP: return BPF_CORE_READ(ns, cgroup_ns, ns.inum);
+    case PL_NS_USER: return BPF_CORE_READ(task, cred, user_ns, ns.inum);
+    }
+    return 0;
+}
+
+static __always_inline __u64 pl_pol_caps(struct task_struct *task, __u32 which)
+{
+    const struct cred *cred = BPF_CORE_READ(task, cred);
+    kernel_cap_t cap;
+    if (which == 1)
+        cap = BPF_CORE_READ(cred, cap_inheritable);
+    else if (which == 2)
+        cap = BPF_CORE_READ(cred, cap_permitted);
+    else
+        cap = BPF_CORE_READ(cred, cap_effective);
+    __u64 bits = 0;
+    __builtin_memcpy(&bits, &cap, sizeof(bits) < sizeof(cap) ? sizeof(bits) : sizeof(cap));
+    return bits;
+}
+
+static __always_inline int pl_pol_in_cgroup(__u64 id)
+{
+    if (bpf_get_current_cgroup_id() == id)
+        return 1;
+    for (int level = 0; level < 16; level++) {
+        __u64 ancestor = bpf_get_current_ancestor_cgroup_id(level);
+        if (ancestor == 0)
+            break;
+        if (ancestor == id)
+            return 1;
+    }
+    return 0;
+}
+
+static __always_inline int pl_pol_slow_holds(struct pl_pol_scratch *s, const struct pl_pol_slow *m,
+                                             struct task_struct *task, __u32 tgid)
+{
+    switch (m->kind) {
+    case PL_SLOW_BINARY: {
+        struct pl_pol_binaries *b = bpf_map_lookup_elem(&pl_pol_proc_binaries, &tgid);
+        __u32 set = m->value & (PL_POL_BINARY_SETS - 1);
+        return b && ((b->sets[set / 64] >> (set % 64)) & 1);
+    }
+    case PL_SLOW_PID:
+        return tgid == m->value;
+    case PL_SLOW_NS:
+        return pl_pol_ns_inum(task, m->arg) == m->value;
+    case PL_SLOW_CAPS:
+        return (pl_pol_caps(task, m->arg) & m->value) != 0;
+    case PL_SLOW_ARG_MASK:
+        return (s->args[m->arg % 6] & m->value) != 0;
+    case PL_SLOW_ARG_GT:
+        return (__s64)s->args[m->arg % 6] > (__s64)m->value;
+    case PL_SLOW_ARG_LT:
+        return (__s64)s->args[m->arg % 6] < (__s64)m->value;
+    case PL_SLOW_CGROUP:
+        return pl_pol_in_cgroup(m->value);
+    case PL_SLOW_PORT_PRIV:
+        return (m->arg == PL_T_SPORT ? s->sport : s->dport) < 1024;
+    }
+    return 0;
+}
+
+static __always_inline void pl_pol_clear_bit(struct pl_pol_mask *m, __u32 bit)
+{
+    m->w[(bit / 64) & (PL_POL_MASK_WORDS - 1)] &= ~(1ULL << (bit % 64));
+}
+
+static __always_inline int pl_pol_test_bit(const struct pl_pol_mask *m, __u32 bit)
+{
+    return (m->w[(bit / 64) & (PL_POL_MASK_WORDS - 1)] >> (bit % 64)) & 1;
+}
+
+/* Matchers that are not table lookups. Entries come grouped by (selector,
+ * group): a group holds if any entry in it holds, a selector survives if all
+ * its groups hold. Only selectors still standing are looked at. */
+static __always_inline void pl_pol_match_slow(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
+                                              __u32 tgid)
+{
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    __u32 count = h->slow_count;
+    __u32 cur_selector = 0xffffffff, cur_group = 0xffffffff;
+    int group_holds = 1;
+    for (__u32 i = 0; i < PL_POL_SLOW_MAX; i++) {
+        if (i >= count)
+            break;
+        __u32 key = hook << 16 | i;
+        struct pl_pol_slow *m = bpf_map_lookup_elem(&pl_pol_slow_map, &key);
+        if (!m)
+            break;
+        if (m->selector != cur_selector || m->group != cur_group) {
+            if (!group_holds)
+                pl_pol_clear_bit(&s->match, cur_selector);
+            cur_selector = m->selector;
+            cur_group = m->group;
+            group_holds = 0;
+        }
+        if (group_holds || !pl_pol_test_bit(&s->match, m->selector))
+            continue;
+        int holds = pl_pol_slow_holds(s, m, task, tgid);
+        group_holds = m->negate ? !holds : holds;
+    }
+    if (!group_holds)
+        pl_pol_clear_bit(&s->match, cur_selector);
+}
+
+/* Whether this selector may post now, per process and rateLimit. */
+static __always_inline int pl_pol_rate_allows(__u32 selector_key, __u32 tgid, __u64 limit_ns)
+{
+    if (!limit_ns)
+        return 1;
+    struct pl_pol_rate_key key = {.selector = selector_key, .tgid = tgid};
+    __u64 now = bpf_ktime_get_boot_ns();
+    __u64 *last = bpf_map_lookup_elem(&pl_pol_rate, &key);
+    if (last && now - *last < limit_ns)
+        return 0;
+    bpf_map_update_elem(&pl_pol_rate, &key, &now, BPF_ANY);
+    return 1;
+}
+
+static __always_inline void pl_pol_post(struct pl_pol_scratch *s, const struct pl_pol_selector *sel, __u32 hook,
+                                        __u16 flags)
+{
+    struct pl_record r;
+    if (!pl_record_begin(&r, PL_EV_POLICY, sizeof(struct pl_policy_event)))
+        return;
+    struct pl_policy_event *ev = pl_record_fixed(&r);
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    pl_exec_id_of(task, &ev->exec_id);
+    ev->policy = sel->policy;
+    ev->hook = hook;
+    ev->selector_index = sel->selector_index;
+    ev->hook_index = sel->hook_index;
+    ev->action = sel->action;
+    ev->flags = flags | (s->str_truncated ? PL_POLF_STR_TRUNCATED : 0);
+    ev->error = sel->error;
+    ev->signal = sel->signal;
+    __builtin_memcpy(ev->args, s->args, sizeof(ev->args));
+    ev->family = s->family;
+    ev->protocol = s->protocol;
+    ev->dport = s->dport;
+    ev->sport = s->sport;
+    __builtin_memcpy(ev->daddr, s->daddr, 16);
+    __builtin_memcpy(ev->saddr, s->saddr, 16);
+    ev->cgroup_id = bpf_get_current_cgroup_id();
+    if (s->str_len) {
+        __u32 n = (s->str_len + 1) & (PL_POL_STR_MAX - 1);
+        if (n == 0)
+            n = PL_POL_STR_MAX - 1;
+        if (bpf_probe_read_kernel(&r.s->event[r.pos & (PL_EVENT_MAX - 1)], n, s->eq.str) == 0) {
+            r.s->event[(r.pos + n - 1) & (2 * PL_EVENT_MAX - 1)] = 0;
+            r.pos += n;
+            ev = pl_record_fixed(&r);
+            ev->str_len = n;
+        }
+    }
+    pl_record_emit(&r);
+}
+
+enum pl_pol_verdict {
+    PL_VERDICT_PASS = 0,
+    PL_VERDICT_DENY = 1, /* the cgroup hook refuses the call */
+};
+
+/* Acts on every matched selector that is its policy's first match. */
+static __always_inline int pl_pol_act(struct pl_pol_scratch *s, __u32 hook, __u32 tgid, __u16 where)
+{
+    int verdict = PL_VERDICT_PASS;
+    for (__u32 bit = 0; bit < PL_POL_SELECTORS; bit++) {
+        if (!pl_pol_test_bit(&s->match, bit))
+            continue;
+        __u32 key = hook << 16 | bit;
+        struct pl_pol_selector *sel = bpf_map_lookup_elem(&pl_pol_selectors, &key);
+        if (!sel)
+            continue;
+        for (int w = 0; w < PL_POL_MASK_WORDS; w++)
+            s->match.w[w] &= ~sel->same_policy_later.w[w];
+        __u32 policy = sel->policy;
+        struct pl_pol_policy *p = bpf_map_lookup_elem(&pl_pol_policies, &policy);
+        if (!p || p->mode == PL_MODE_DISABLED)
+            continue;
+        int enforce = p->mode == PL_MODE_ENFORCE;
+        __u16 flags = where | (enforce ? 0 : PL_POLF_MONITOR);
+        switch (sel->action) {
+        case PL_ACT_ALLOW:
+            continue;
+        case PL_ACT_SIGKILL:
+        case PL_ACT_OVERRIDE: /* where the hook cannot refuse, the caller is killed instead */
+            if (enforce) {
+                if (hook >= PL_HOOK_CONNECT)
+                    verdict = PL_VERDICT_DENY;
+                if (sel->action == PL_ACT_SIGKILL || hook < PL_HOOK_CONNECT)
+                    bpf_send_signal(9);
+                flags |= PL_POLF_ENFORCED;
+            }
+            break;
+        case PL_ACT_SIGNAL:
+            if (enforce) {
+                bpf_send_signal(sel->signal);
+                flags |= PL_POLF_ENFORCED;
+            }
+            break;
+        case PL_ACT_DENY:
+            if (enforce) {
+                verdict = PL_VERDICT_DENY;
+                flags |= PL_POLF_ENFORCED;
+            }
+            break;
+        }
+        if (!sel->no_post && pl_pol_rate_allows(key, tgid, sel->rate_limit_ns))
+            pl_pol_post(s, sel, hook, flags);
+    }
+    return verdict;
+}
+
+/* Matches the scratch's values against the hook's selectors and acts. */
+static __always_inline int pl_pol_evaluate(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
+                                           __u32 tgid, __u16 where)
+{
+    pl_pol_match_tables(s, h, hook);
+    if (pl_pol_mask_empty(&s->match))
+        return PL_VERDICT_PASS;
+    if (h->slow_count) {
+        pl_pol_match_slow(s, h, hook, tgid);
+        if (pl_pol_mask_empty(&s->match))
+            return PL_VERDICT_PASS;
+    }
+    return pl_pol_act(s, hook, tgid, where);
+}

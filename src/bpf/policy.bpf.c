@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Policy enforcement. One program per hook point serves every loaded policy:
+ * syscall entry (raw sys_enter, where a SIGKILL stops the call's effects and
+ * an exec before its first instruction) and the cgroup socket hooks (connect,
+ * sendmsg, bind), which refuse a call with EPERM before any packet leaves.
+ * Attached only while policies are loaded.
+ */
+#include "lib/path.h"
+#include "lib/policy.h"
+#include "lib/task.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Makes a relative path absolute against the cwd or the directory open at
+ * dirfd; "." and ".." are kept as written. The relative string moves to the
+ * postfix key as staging, which is rebuilt afterwards anyway. */
+static __always_inline void pl_pol_absolute_path(struct pl_pol_scratch *s, const struct pl_pol_hook *h)
+{
+    if (s->str_len == 0 || s->eq.str[0] == '/')
+        return;
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    const struct path *dir = NULL;
+    if (h->dirfd_arg < 6 && (int)s->args[h->dirfd_arg % 6] != PL_AT_FDCWD) {
+        struct file *file = pl_fd_file(task, (int)s->args[h->dirfd_arg % 6]);
+        dir = file ? &file->f_path : NULL;
+    } else {
+        struct fs_struct *fs = BPF_CORE_READ(task, fs);
+        dir = fs ? &fs->pwd : NULL;
+    }
+    __u32 cpu = bpf_get_smp_processor_id();
+    struct pl_scratch *ps = bpf_map_lookup_elem(&pl_scratch_map, &cpu);
+    if (!dir || !ps)
+        return;
+    int truncated = 0;
+    __u32 off = pl_path_build(ps, dir, &truncated) & (PL_PATH_MAX - 1);
+    __u32 dir_len = PL_PATH_MAX - 1 - off; /* without the NUL */
+    __u32 rel_len = s->str_len & (PL_POL_STR_MAX - 1);
+    __u32 sep = dir_len > 1; /* the root needs no separator of its own */
+    if (truncated || dir_len + sep + rel_len > PL_POL_STR_MAX - 1) {
+        s->str_truncated = 1;
+        return;
+    }
+    /* "./x" names x in the directory: drop the "./" so x matches as written */
+    __u32 skip = 0;
+    if (s->eq.str[0] == '.' && s->eq.str[1] == '/' && rel_len > 2)
+        skip = 2;
+    rel_len -= skip;
+    __builtin_memcpy(s->postfix.str, &s->eq.str[skip], PL_POL_STR_MAX - 2);
+    __builtin_memset(s->eq.str, 0, PL_POL_STR_MAX);
+    bpf_probe_read_kernel(s->eq.str, dir_len & (PL_POL_STR_MAX - 1), &ps->path[off]);
+    if (sep)
+        s->eq.str[dir_len & (PL_POL_STR_MAX - 1)] = '/';
+    __u32 at = (dir_len + sep) & (PL_POL_STR_MAX - 1);
+    bpf_probe_read_kernel(&s->eq.str[at], rel_len, s->postfix.str);
+    __builtin_memset(s->postfix.str, 0, PL_POL_STR_MAX);
+    s->str_len = dir_len + sep + rel_len;
+}
+
+SEC("raw_tp/sys_enter")
+int pl_pol_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+    __u32 hook = (__u32)ctx->args[1];
+    if (hook >= PL_SYSCALL_MAX)
+        return 0;
+    struct pl_pol_hook *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
+    if (!h || pl_pol_mask_empty(&h->all))
+        return 0;
+    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    if (pl_is_self(tgid))
+        return 0;
+    struct pl_pol_scratch *s = pl_pol_scratch();
+    __u32 zero = 0;
+    struct pl_regs_window *window = bpf_map_lookup_elem(&pl_regs_scratch, &zero);
+    if (!s || !window)
+        return 0;
+    pl_pol_reset(s);
+    if (pl_syscall_regs((struct pt_regs *)ctx->args[0], window, s->args) < 0)
+        return 0;
+    for (int i = 0; i < 6; i++)
+        if (h->arg32 & (1 << i))
+            s->args[i] = (__u64)(__s64)(__s32)s->args[i];
+    if (h->str_arg < 6) {
+        long n = bpf_probe_read_user_str(s->eq.str, PL_POL_STR_MAX, (const void *)s->args[h->str_arg % 6]);
+        if (n > 0) {
+            s->str_len = n - 1;
+            s->str_truncated = n == PL_POL_STR_MAX;
+        }
+        if (h->flags & PL_HOOKF_STR_IS_PATH)
+            pl_pol_absolute_path(s, h);
+    }
+    pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY);
+    return 0;
+}
+
+/* ---- cgroup socket hooks -------------------------------------------------- */
+
+static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 hook, int v6)
+{
+    struct pl_pol_hook *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
+    if (!h || pl_pol_mask_empty(&h->all))
+        return 1;
+    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    if (pl_is_self(tgid))
+        return 1;
+    struct pl_pol_scratch *s = pl_pol_scratch();
+    if (!s)
+        return 1;
+    pl_pol_reset(s);
+    s->family = v6 ? PL_AF_INET6 : PL_AF_INET;
+    s->protocol = ctx->protocol;
+    s->dport = bpf_ntohs(ctx->user_port);
+    if (v6) {
+        __u32 ip[4];
+        ip[0] = ctx->user_ip6[0];
+        ip[1] = ctx->user_ip6[1];
+        ip[2] = ctx->user_ip6[2];
+        ip[3] = ctx->user_ip6[3];
+        __builtin_memcpy(s->daddr, ip, 16);
+    } else {
+        __u32 ip = ctx->user_ip4;
+        s->daddr[10] = 0xff;
+        s->daddr[11] = 0xff;
+        __builtin_memcpy(&s->daddr[12], &ip, 4);
+    }
+    if (hook == PL_HOOK_BIND) {
+        /* bind names the local end */
+        __builtin_memcpy(s->saddr, s->daddr, 16);
+        __builtin_memset(s->daddr, 0, 16);
+        s->sport = s->dport;
+        s->dport = 0;
+    }
+    return pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY) == PL_VERDICT_DENY ? 0 : 1;
+}
+
+SEC("cgroup/connect4")
+int pl_pol_connect4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 0); }
+
+SEC("cgroup/connect6")
+int pl_pol_connect6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 1); }
+
+SEC("cgroup/sendmsg4")
+int pl_pol_sendmsg4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 0); }
+
+SEC("cgroup/sendmsg6")
+int pl_pol_sendmsg6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 1); }
+
+SEC("cgroup/bind4")
+int pl_pol_bind4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 0); }
+
+SEC("cgroup/bind6")
+int pl_pol_bind6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 1); }
+
+/* ---- matchBinaries: which sets a process's binary is in, decided at exec --- */
+
+static __always_inline void pl_pol_or_hit(struct pl_pol_binaries *b, const struct pl_pol_hit *hit)
+{
+    if (!hit)
+        return;
+    for (int w = 0; w < PL_POL_BINARY_SETS / 64; w++)
+        b->sets[w] |= hit->pos.w[w];
+}
+
+SEC("raw_tp/sched_process_exec")
+int pl_pol_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+    struct task_struct *task = (struct task_struct *)ctx->args[0];
+    struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+    __u32 tgid = BPF_CORE_READ(task, tgid);
+    __u32 cpu = bpf_get_smp_processor_id();
+    struct pl_scratch *ps = bpf_map_lookup_elem(&pl_scratch_map, &cpu);
+    struct pl_pol_scratch *s = pl_pol_scratch();
+    __u32 zero = 0;
+    struct pl_pol_binaries *follow = bpf_map_lookup_elem(&pl_pol_follow_children, &zero);
+    if (!ps || !s || !follow)
+        return 0;
+
+    struct pl_pol_binaries sets = {};
+    struct pl_pol_binaries *before = bpf_map_lookup_elem(&pl_pol_proc_binaries, &tgid);
+    if (before) {
+        for (int w = 0; w < PL_POL_BINARY_SETS / 64; w++)
+            sets.sets[w] = before->sets[w] & follow->sets[w];
+    }
+
+    pl_pol_reset(s);
+    struct file *file = BPF_CORE_READ(bprm, file);
+    int truncated = 0;
+    __u32 off = pl_path_build(ps, &file->f_path, &truncated) & (PL_PATH_MAX - 1);
+    __u32 len = PL_PATH_MAX - 1 - off;
+    if (len <= PL_POL_STR_MAX - 1 && !truncated) {
+        bpf_probe_read_kernel(s->eq.str, len & (PL_POL_STR_MAX - 1), &ps->path[off]);
+        s->str_len = len;
+        pl_pol_string_keys(s, PL_HOOK_BINARIES, (1u << PL_T_STR_PREFIX) | (1u << PL_T_STR_POSTFIX));
+        pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_str_eq, &s->eq));
+        pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_str_prefix, &s->prefix));
+        pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_str_postfix, &s->postfix));
+    }
+    bpf_map_update_elem(&pl_pol_proc_binaries, &tgid, &sets, BPF_ANY);
+    return 0;
+}
+
+SEC("raw_tp/sched_process_fork")
+int pl_pol_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+    struct task_struct *parent = (struct task_struct *)ctx->args[0];
+    struct task_struct *child = (struct task_struct *)ctx->args[1];
+    __u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+    __u32 child_tgid = BPF_CORE_READ(child, tgid);
+    if (parent_tgid == child_tgid)
+        return 0;
+    struct pl_pol_binaries *sets = bpf_map_lookup_elem(&pl_pol_proc_binaries, &parent_tgid);
+    if (sets)
+        bpf_map_update_elem(&pl_pol_proc_binaries, &child_tgid, sets, BPF_ANY);
+    else
+        bpf_map_delete_elem(&pl_pol_proc_binaries, &child_tgid);
+    return 0;
+}

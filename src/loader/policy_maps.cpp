@@ -1,0 +1,197 @@
+// Writes compiled policies into the kernel's policy maps and attaches the
+// enforcement hooks the first time a policy needs them.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <bpf/bpf.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "loader/sensor_impl.h"
+#include "proc/proc_snapshot.h"
+
+namespace palisade {
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+template <class Key, class Value>
+bool write_entries(bpf_map* map, const std::vector<std::pair<Key, Value>>& entries, std::string* error)
+{
+    for (const auto& [key, value] : entries)
+        if (bpf_map__update_elem(map, &key, sizeof(key), &value, sizeof(value), BPF_ANY)) {
+            *error = fmt::format("policy map {} is full or refused an entry: {}", bpf_map__name(map),
+                                 errno_text(errno));
+            return false;
+        }
+    return true;
+}
+
+template <class Key, class Value>
+bool write_entries(bpf_map* map, const std::map<Key, Value>& entries, std::string* error)
+{
+    return write_entries(map, std::vector<std::pair<Key, Value>>(entries.begin(), entries.end()), error);
+}
+
+template <class Key, class Value>
+void delete_entries(bpf_map* map, const std::vector<std::pair<Key, Value>>& entries)
+{
+    for (const auto& [key, value] : entries)
+        bpf_map__delete_elem(map, &key, sizeof(key), 0);
+}
+
+template <class Key, class Value>
+void delete_entries(bpf_map* map, const std::map<Key, Value>& entries)
+{
+    for (const auto& [key, value] : entries)
+        bpf_map__delete_elem(map, &key, sizeof(key), 0);
+}
+
+// The binaries of processes that were running before the policy came: the
+// kernel decides this at exec, so running processes are filled in from /proc.
+void seed_running_binaries(sensor& skel, const policy::KernelTables& tables)
+{
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        const std::string name = entry.path().filename();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        auto exe = std::filesystem::read_symlink(entry.path() / "exe", ec);
+        if (ec)
+            continue;
+        const std::uint32_t tgid = static_cast<std::uint32_t>(std::stoul(name));
+        const pl_pol_binaries sets = tables.binary_sets(exe.string());
+        bpf_map__update_elem(skel.maps.pl_pol_proc_binaries, &tgid, sizeof(tgid), &sets, sizeof(sets), BPF_ANY);
+    }
+}
+
+int open_cgroup2_root(std::string* error)
+{
+    const std::string mount = find_cgroup2_mount("/proc");
+    if (mount.empty()) {
+        *error = "no cgroup v2 hierarchy is mounted: the network policy hooks attach to it";
+        return -1;
+    }
+    int fd = ::open(mount.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        *error = fmt::format("cannot open the cgroup v2 root {}: {}", mount, errno_text(errno));
+    return fd;
+}
+
+}  // namespace
+
+bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* error)
+{
+    Impl& impl = *impl_;
+    sensor& skel = *impl.skel;
+    const policy::KernelTables& old = impl.policy_tables;
+
+    // Hooks first: while the tables change, a hook without selectors is skipped.
+    const pl_pol_hook idle{};
+    for (const auto& [id, hook] : old.hooks)
+        bpf_map__update_elem(skel.maps.pl_pol_hooks, &id, sizeof(id), &idle, sizeof(idle), BPF_ANY);
+    delete_entries(skel.maps.pl_pol_selectors, old.selectors);
+    delete_entries(skel.maps.pl_pol_slow_map, old.slow);
+    delete_entries(skel.maps.pl_pol_str_eq, old.str_eq);
+    delete_entries(skel.maps.pl_pol_str_prefix, old.str_prefix);
+    delete_entries(skel.maps.pl_pol_str_postfix, old.str_postfix);
+    delete_entries(skel.maps.pl_pol_addrs, old.addrs);
+    delete_entries(skel.maps.pl_pol_values, old.values);
+    impl.policy_tables = {};
+
+    std::vector<std::pair<std::uint32_t, pl_pol_policy>> policies;
+    for (std::uint32_t id = 0; id < tables.policies.size(); ++id)
+        policies.emplace_back(id, tables.policies[id]);
+    const std::uint32_t zero = 0;
+    if (!write_entries(skel.maps.pl_pol_policies, policies, error) ||
+        !write_entries(skel.maps.pl_pol_selectors, tables.selectors, error) ||
+        !write_entries(skel.maps.pl_pol_slow_map, tables.slow, error) ||
+        !write_entries(skel.maps.pl_pol_str_eq, tables.str_eq, error) ||
+        !write_entries(skel.maps.pl_pol_str_prefix, tables.str_prefix, error) ||
+        !write_entries(skel.maps.pl_pol_str_postfix, tables.str_postfix, error) ||
+        !write_entries(skel.maps.pl_pol_addrs, tables.addrs, error) ||
+        !write_entries(skel.maps.pl_pol_values, tables.values, error) ||
+        bpf_map__update_elem(skel.maps.pl_pol_follow_children, &zero, sizeof(zero), &tables.follow_children,
+                             sizeof(tables.follow_children), BPF_ANY))
+        return false;
+    seed_running_binaries(skel, tables);
+    if (!write_entries(skel.maps.pl_pol_hooks, tables.hooks, error))
+        return false;
+    impl.policy_tables = tables;
+
+    return attach_policy_hooks(tables, error);
+}
+
+// Each kind of hook is attached the first time a policy needs it and then
+// stays: with no selectors left it costs one map lookup.
+bool Sensor::attach_policy_hooks(const policy::KernelTables& tables, std::string* error)
+{
+    Impl& impl = *impl_;
+    sensor& skel = *impl.skel;
+    auto attach_tp = [&](bpf_program* prog, const char* tp) {
+        LinkPtr link(bpf_program__attach_raw_tracepoint(prog, tp));
+        if (!link) {
+            *error = fmt::format("cannot attach the policy hook to raw tracepoint {}: {}", tp, errno_text(errno));
+            return false;
+        }
+        impl.policy_links.push_back(std::move(link));
+        attached_.push_back(fmt::format("policy:{}", tp));
+        return true;
+    };
+    if (!impl.policy_process_hooks && !tables.hooks.empty()) {
+        if (!attach_tp(skel.progs.pl_pol_exec, "sched_process_exec") ||
+            !attach_tp(skel.progs.pl_pol_fork, "sched_process_fork"))
+            return false;
+        impl.policy_process_hooks = true;
+    }
+    if (!impl.policy_syscall_hook && tables.uses_syscall_entry()) {
+        if (!attach_tp(skel.progs.pl_pol_sys_enter, "sys_enter"))
+            return false;
+        impl.policy_syscall_hook = true;
+    }
+    if (!impl.policy_cgroup_hooks && tables.uses_cgroup_hooks()) {
+        const int cgroup_fd = open_cgroup2_root(error);
+        if (cgroup_fd < 0)
+            return false;
+        for (bpf_program* prog : {skel.progs.pl_pol_connect4, skel.progs.pl_pol_connect6, skel.progs.pl_pol_sendmsg4,
+                                  skel.progs.pl_pol_sendmsg6, skel.progs.pl_pol_bind4, skel.progs.pl_pol_bind6}) {
+            LinkPtr link(bpf_program__attach_cgroup(prog, cgroup_fd));
+            if (!link) {
+                *error = fmt::format("cannot attach {} to the cgroup v2 root: {}", bpf_program__name(prog),
+                                     errno_text(errno));
+                ::close(cgroup_fd);
+                return false;
+            }
+            impl.policy_links.push_back(std::move(link));
+            attached_.push_back(fmt::format("policy:{}", bpf_program__section_name(prog)));
+        }
+        ::close(cgroup_fd);
+        impl.policy_cgroup_hooks = true;
+    }
+    return true;
+}
+
+bool Sensor::set_policy_mode(std::uint32_t policy_id, policy::Mode mode, std::string* error)
+{
+    Impl& impl = *impl_;
+    if (policy_id >= impl.policy_tables.policies.size()) {
+        *error = fmt::format("no loaded policy has id {}", policy_id);
+        return false;
+    }
+    pl_pol_policy value{};
+    value.mode = mode == policy::Mode::Enforce ? PL_MODE_ENFORCE : PL_MODE_MONITOR;
+    if (bpf_map__update_elem(impl.skel->maps.pl_pol_policies, &policy_id, sizeof(policy_id), &value, sizeof(value),
+                             BPF_ANY)) {
+        *error = fmt::format("cannot switch policy {}: {}", policy_id, errno_text(errno));
+        return false;
+    }
+    impl.policy_tables.policies[policy_id] = value;
+    return true;
+}
+
+}  // namespace palisade

@@ -1,0 +1,49 @@
+// Sensor internals shared by the loader's own files: the skeleton and the
+// links it owns. Not for anything outside src/loader/.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <bpf/libbpf.h>
+
+#include "loader/sensor.h"
+#include "policy/compiler.h"
+#include "sensor.skel.h"
+
+namespace palisade {
+
+template <class T, void (*Free)(T*)> struct Deleter {
+    void operator()(T* p) const { Free(p); }
+};
+// Out of line: sensor__destroy is static in the skeleton header, so naming it
+// in a type shared by two files would make the type differ between them.
+struct SkeletonDeleter {
+    void operator()(sensor* skel) const;
+};
+using SkeletonPtr = std::unique_ptr<sensor, SkeletonDeleter>;
+inline void destroy_link(bpf_link* link) { bpf_link__destroy(link); }
+using LinkPtr = std::unique_ptr<bpf_link, Deleter<bpf_link, destroy_link>>;
+using RingBufferPtr = std::unique_ptr<ring_buffer, Deleter<ring_buffer, ring_buffer__free>>;
+
+struct Sensor::Impl {
+    SkeletonPtr skel;
+    std::vector<LinkPtr> links;
+    RingBufferPtr ring;
+    const RecordHandler* handler = nullptr;  // valid during poll()
+    // Policy enforcement: hooks attached on first use, the tables last written.
+    std::vector<LinkPtr> policy_links;
+    bool policy_process_hooks = false;
+    bool policy_syscall_hook = false;
+    bool policy_cgroup_hooks = false;
+    policy::KernelTables policy_tables;
+
+    static int on_record(void* ctx, void* data, size_t size)
+    {
+        auto* self = static_cast<Impl*>(ctx);
+        (*self->handler)({static_cast<const std::uint8_t*>(data), size});
+        return 0;
+    }
+};
+
+}  // namespace palisade

@@ -1,0 +1,76 @@
+// Policies compiled into the contents of the kernel's policy maps (the policy
+// section of abi.h). Adding a policy changes map data, never BPF code. A policy
+// that cannot be compiled is reported with its name, hook, selector and the
+// limit or cause, and left out; the others still compile.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "palisade/abi.h"
+#include "policy/hook_resolution.h"
+#include "policy/model.h"
+
+namespace palisade::policy {
+
+// What compilation needs from the host, injectable for tests.
+struct CompileEnv {
+    KernelCaps caps;
+    Mode default_mode = Mode::Enforce;
+    // cgroup v2 path (relative to the cgroup2 mount) -> cgroup id.
+    std::function<std::optional<std::uint64_t>(const std::string&)> cgroup_id;
+    // The agent's own namespace inode, for matchNamespaces "host_ns".
+    std::function<std::uint32_t(NamespaceKind)> host_namespace;
+};
+
+struct CompileError {
+    Location loc;
+    std::string policy;
+    std::string message;  // names the hook and selector where it applies
+    Support support = Support::Unsupported;
+    std::string render() const;  // "file:line:column: policy 'x': message"
+};
+
+// What the agent needs to describe a policy event in words.
+struct PolicyInfo {
+    std::string name;
+    std::string file;
+    Mode mode = Mode::Enforce;
+    std::vector<std::string> hook_names;  // by hook_index
+    std::vector<std::string> notes;       // semantic differences of substitute hooks
+    std::vector<std::string> message;     // per hook_index: the hook's `message`
+};
+
+struct KernelTables {
+    std::map<std::uint32_t, pl_pol_hook> hooks;
+    std::map<std::uint32_t, pl_pol_selector> selectors;  // hook << 16 | bit
+    std::map<std::uint32_t, pl_pol_slow> slow;           // hook << 16 | index
+    std::vector<std::pair<pl_pol_str_key, pl_pol_hit>> str_eq;
+    std::vector<std::pair<pl_pol_lpm_str_key, pl_pol_hit>> str_prefix;
+    std::vector<std::pair<pl_pol_lpm_str_key, pl_pol_hit>> str_postfix;
+    std::vector<std::pair<pl_pol_lpm_addr_key, pl_pol_hit>> addrs;
+    std::vector<std::pair<pl_pol_value_key, pl_pol_hit>> values;
+    std::vector<pl_pol_policy> policies;  // index = policy id
+    pl_pol_binaries follow_children{};
+    std::vector<PolicyInfo> info;         // index = policy id
+
+    bool uses_syscall_entry() const;
+    bool uses_cgroup_hooks() const;
+    // Which matchBinaries sets a binary at `path` is in, as the kernel decides at exec.
+    pl_pol_binaries binary_sets(const std::string& path) const;
+};
+
+struct CompileResult {
+    KernelTables tables;
+    std::vector<CompileError> errors;   // policies left out
+    std::vector<std::string> loaded;    // names of the policies compiled in
+};
+
+CompileResult compile_policies(const std::vector<Policy>& policies, const CompileEnv& env);
+
+}  // namespace palisade::policy

@@ -1,0 +1,339 @@
+#include "policy/hook_resolution.h"
+
+#include <algorithm>
+#include <array>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+namespace palisade::policy {
+namespace {
+
+struct SyscallNumber {
+    const char* name;
+    std::uint32_t nr;
+};
+constexpr SyscallNumber kSyscalls[] = {
+#include "policy/syscall_numbers_x86_64.inc"
+};
+
+// Syscalls whose string argument is a file path, and the directory fd a
+// relative one is resolved against (none = the cwd).
+struct PathArg {
+    const char* syscall;
+    std::uint8_t path_arg;
+    std::uint8_t dirfd_arg;
+};
+constexpr PathArg kPathArgs[] = {
+    {"execve", 0, PL_POL_NO_ARG},   {"execveat", 1, 0},       {"open", 0, PL_POL_NO_ARG},
+    {"openat", 1, 0},               {"openat2", 1, 0},        {"creat", 0, PL_POL_NO_ARG},
+    {"unlink", 0, PL_POL_NO_ARG},   {"unlinkat", 1, 0},       {"mkdir", 0, PL_POL_NO_ARG},
+    {"mkdirat", 1, 0},              {"rmdir", 0, PL_POL_NO_ARG}, {"rename", 0, PL_POL_NO_ARG},
+    {"renameat", 1, 0},             {"renameat2", 1, 0},      {"chmod", 0, PL_POL_NO_ARG},
+    {"fchmodat", 1, 0},             {"chown", 0, PL_POL_NO_ARG}, {"lchown", 0, PL_POL_NO_ARG},
+    {"fchownat", 1, 0},             {"link", 0, PL_POL_NO_ARG}, {"linkat", 1, 0},
+    {"symlink", 1, PL_POL_NO_ARG},  {"symlinkat", 2, 1},      {"truncate", 0, PL_POL_NO_ARG},
+    {"chdir", 0, PL_POL_NO_ARG},    {"chroot", 0, PL_POL_NO_ARG}, {"mknod", 0, PL_POL_NO_ARG},
+    {"mknodat", 1, 0},              {"utimensat", 1, 0},      {"faccessat", 1, 0},
+    {"access", 0, PL_POL_NO_ARG},   {"stat", 0, PL_POL_NO_ARG}, {"lstat", 0, PL_POL_NO_ARG},
+    {"newfstatat", 1, 0},           {"statx", 1, 0},          {"readlink", 0, PL_POL_NO_ARG},
+    {"readlinkat", 1, 0},           {"setxattr", 0, PL_POL_NO_ARG}, {"removexattr", 0, PL_POL_NO_ARG},
+};
+
+const PathArg* path_arg_of(std::string_view syscall)
+{
+    for (const auto& p : kPathArgs)
+        if (syscall == p.syscall)
+            return &p;
+    return nullptr;
+}
+
+std::string_view strip_syscall_prefix(std::string_view name)
+{
+    for (std::string_view prefix : {"__x64_sys_", "__arm64_sys_", "__se_sys_", "sys_"})
+        if (name.starts_with(prefix))
+            return name.substr(prefix.size());
+    return name;
+}
+
+bool is_int_type(ArgType t) { return t == ArgType::Int || t == ArgType::Fd || t == ArgType::Nop; }
+
+bool is_32bit(const Arg& arg)
+{
+    const std::string& n = arg.type_name;
+    return arg.type == ArgType::Fd || n == "int" || n == "int32" || n == "uint32" || n == "uint" || n == "s32" ||
+           n == "u32";
+}
+
+ArgBinding unavailable(std::string reason)
+{
+    ArgBinding b;
+    b.unavailable_reason = std::move(reason);
+    return b;
+}
+
+// Binds a syscall's declared arguments at its entry.
+void bind_syscall_args(const Hook& hook, std::string_view syscall, HookResolution& out, HookTarget& target)
+{
+    const PathArg* path = path_arg_of(syscall);
+    for (const Arg& arg : hook.args) {
+        if (arg.index < 0 || arg.index > 5) {
+            out.args.push_back(unavailable(fmt::format("syscalls have arguments 0 to 5, not {}", arg.index)));
+        } else if (arg.type == ArgType::String) {
+            if (target.str_arg != PL_POL_NO_ARG && target.str_arg != arg.index) {
+                out.args.push_back(unavailable("only one string argument per hook is matched in the kernel"));
+                continue;
+            }
+            target.str_arg = static_cast<std::uint8_t>(arg.index);
+            if (path && path->path_arg == arg.index) {
+                target.str_is_path = true;
+                target.dirfd_arg = path->dirfd_arg;
+            }
+            out.args.push_back({.source = ArgSource::String});
+        } else if (is_int_type(arg.type)) {
+            out.args.push_back({.source = ArgSource::SyscallInt, .syscall_arg = arg.index, .is32 = is_32bit(arg)});
+        } else {
+            out.args.push_back(unavailable(fmt::format("a '{}' argument of {} is not read at syscall entry",
+                                                       arg.type_name, syscall)));
+        }
+    }
+}
+
+// The socket syscalls whose sockaddr the cgroup hooks see before anything is sent.
+std::optional<std::uint32_t> socket_hook_of(std::string_view syscall)
+{
+    if (syscall == "connect")
+        return PL_HOOK_CONNECT;
+    if (syscall == "bind")
+        return PL_HOOK_BIND;
+    if (syscall == "sendto" || syscall == "sendmsg")
+        return PL_HOOK_SENDMSG;
+    return std::nullopt;
+}
+
+void bind_socket_args(const Hook& hook, HookResolution& out)
+{
+    for (const Arg& arg : hook.args) {
+        if (arg.type == ArgType::Sockaddr || arg.type == ArgType::Sock)
+            out.args.push_back({.source = ArgSource::Socket});
+        else
+            out.args.push_back(unavailable(fmt::format(
+                "a '{}' argument is not known where the socket hook runs (only the address is)", arg.type_name)));
+    }
+}
+
+// File and exec kernel functions, served by the syscalls that reach them.
+HookResolution file_open_substitute(const Hook& hook, std::string_view what)
+{
+    HookResolution out;
+    out.is_substitute = true;
+    out.note = fmt::format(
+        "{} is served at the entry of open, openat, openat2 and creat on the path as the caller wrote it, made "
+        "absolute (symlinks are not followed); Override becomes a SIGKILL before the open runs",
+        what);
+    for (const char* sc : {"open", "openat", "openat2", "creat"}) {
+        auto nr = syscall_number(sc);
+        if (!nr)
+            continue;
+        const PathArg* p = path_arg_of(sc);
+        out.targets.push_back({.id = *nr, .str_arg = p->path_arg, .dirfd_arg = p->dirfd_arg, .str_is_path = true});
+    }
+    for (const Arg& arg : hook.args) {
+        if (arg.type == ArgType::File)
+            out.args.push_back({.source = ArgSource::String});
+        else
+            out.args.push_back(unavailable(
+                fmt::format("a '{}' argument of {} is not known before the open runs", arg.type_name, what)));
+    }
+    return out;
+}
+
+HookResolution exec_substitute(const Hook& hook, std::string_view what)
+{
+    HookResolution out;
+    out.is_substitute = true;
+    out.note = fmt::format(
+        "{} is served at the entry of execve and execveat on the file name as the caller wrote it, made absolute; "
+        "a SIGKILL there stops the program before its first instruction; Override becomes that SIGKILL",
+        what);
+    for (const char* sc : {"execve", "execveat"}) {
+        const PathArg* p = path_arg_of(sc);
+        out.targets.push_back(
+            {.id = *syscall_number(sc), .str_arg = p->path_arg, .dirfd_arg = p->dirfd_arg, .str_is_path = true});
+    }
+    for (const Arg& arg : hook.args) {
+        if (arg.type == ArgType::LinuxBinprm || arg.type == ArgType::File || arg.type == ArgType::String)
+            out.args.push_back({.source = ArgSource::String});
+        else
+            out.args.push_back(unavailable(fmt::format("a '{}' argument of {} is not read", arg.type_name, what)));
+    }
+    return out;
+}
+
+HookResolution connect_substitute(const Hook& hook, std::string_view what)
+{
+    HookResolution out;
+    out.is_substitute = true;
+    out.note = fmt::format(
+        "{} is served by the cgroup connect4/connect6 hooks, which run inside connect() before any packet "
+        "leaves: Override and Sigkill refuse the call with EPERM (Sigkill also kills the caller)",
+        what);
+    out.targets.push_back({.id = PL_HOOK_CONNECT});
+    bind_socket_args(hook, out);
+    return out;
+}
+
+HookResolution needs(const char* feature, const Hook& hook)
+{
+    HookResolution out;
+    out.support = Support::NeedsKernel;
+    out.reason = fmt::format("{} '{}' needs {}, which this kernel lacks, and has no syscall-level equivalent",
+                             hook.kind == HookKind::Lsm ? "LSM hook" : "kernel function", hook.call, feature);
+    return out;
+}
+
+HookResolution unsupported(std::string reason)
+{
+    HookResolution out;
+    out.support = Support::Unsupported;
+    out.reason = std::move(reason);
+    return out;
+}
+
+HookResolution resolve_syscall_kprobe(const Hook& hook)
+{
+    HookResolution out;
+    std::vector<std::string> calls = hook.list_calls.empty() ? std::vector<std::string>{hook.call} : hook.list_calls;
+    for (const auto& call : calls) {
+        if (std::string_view(call).starts_with("__ia32_") || std::string_view(call).starts_with("__x32_"))
+            return unsupported(fmt::format("'{}': 32-bit compat syscalls are not watched", call));
+        std::string_view name = strip_syscall_prefix(call);
+        auto nr = syscall_number(name);
+        if (!nr)
+            return unsupported(fmt::format("'{}' is not a syscall of this architecture", call));
+        bool has_socket_arg = std::any_of(hook.args.begin(), hook.args.end(), [](const Arg& a) {
+            return a.type == ArgType::Sockaddr || a.type == ArgType::Sock;
+        });
+        if (auto socket_hook = socket_hook_of(name); socket_hook && has_socket_arg) {
+            if (calls.size() > 1)
+                return unsupported("a list mixing socket syscalls with others is not served");
+            out.targets.push_back({.id = *socket_hook});
+            out.note = fmt::format(
+                "sys_{} with a socket address is served by the cgroup socket hooks (IPv4 and IPv6), which run "
+                "before any packet leaves: Override and Sigkill refuse the call with EPERM",
+                name);
+            bind_socket_args(hook, out);
+            return out;
+        }
+        HookTarget target{.id = *nr};
+        out.args.clear();
+        bind_syscall_args(hook, name, out, target);
+        out.targets.push_back(target);
+    }
+    return out;
+}
+
+HookResolution resolve_tracepoint(const Hook& hook)
+{
+    HookResolution out;
+    if (hook.call == "raw_syscalls/sys_enter") {
+        // Fields: 4 = the syscall id, 5 = the argument array.
+        for (std::size_t i = 0; i < hook.args.size(); ++i) {
+            if (hook.args[i].index == 4) {
+                out.syscall_id_arg = static_cast<int>(i);
+                out.args.push_back({.source = ArgSource::SyscallNr});
+            } else {
+                out.args.push_back(unavailable("raw_syscalls/sys_enter: only the syscall id (index 4) is matched"));
+            }
+        }
+        return out;  // targets chosen per selector from the id values
+    }
+    if (hook.call.starts_with("syscalls/sys_enter_")) {
+        std::string name = hook.call.substr(std::string_view("syscalls/sys_enter_").size());
+        auto nr = syscall_number(name);
+        if (!nr)
+            return unsupported(fmt::format("tracepoint '{}' names no syscall of this architecture", hook.call));
+        // Fields: 0-3 common, 4 = __syscall_nr, 5.. = the arguments.
+        Hook shifted = hook;
+        for (auto& arg : shifted.args)
+            arg.index -= 5;
+        HookTarget target{.id = *nr};
+        bind_syscall_args(shifted, name, out, target);
+        out.targets.push_back(target);
+        return out;
+    }
+    return unsupported(fmt::format(
+        "tracepoint '{}': Palisade serves the syscall tracepoints (raw_syscalls/sys_enter, syscalls/sys_enter_*) "
+        "and not yet other tracepoints",
+        hook.call));
+}
+
+}  // namespace
+
+std::optional<std::uint32_t> syscall_number(std::string_view name)
+{
+    name = strip_syscall_prefix(name);
+    for (const auto& s : kSyscalls)
+        if (name == s.name)
+            return s.nr;
+    return std::nullopt;
+}
+
+std::string_view syscall_name_of(std::uint32_t nr)
+{
+    for (const auto& s : kSyscalls)
+        if (s.nr == nr)
+            return s.name;
+    return {};
+}
+
+std::string hook_display_name(std::uint32_t id)
+{
+    switch (id) {
+    case PL_HOOK_CONNECT: return "cgroup/connect";
+    case PL_HOOK_SENDMSG: return "cgroup/sendmsg";
+    case PL_HOOK_BIND: return "cgroup/bind";
+    }
+    auto name = syscall_name_of(id);
+    return name.empty() ? fmt::format("syscall_{}", id) : fmt::format("sys_{}", name);
+}
+
+HookResolution resolve_hook(const Hook& hook, const KernelCaps& caps)
+{
+    switch (hook.kind) {
+    case HookKind::Uprobe:
+    case HookKind::Usdt:
+        return unsupported("uprobes and USDT probes are not served yet");
+    case HookKind::Tracepoint:
+        return resolve_tracepoint(hook);
+    case HookKind::Kprobe:
+        if (hook.is_return || hook.return_arg)
+            return unsupported("return probes (return: true, returnArg) are not served yet");
+        if (hook.syscall)
+            return resolve_syscall_kprobe(hook);
+        if (hook.call == "fd_install" || hook.call == "security_file_open")
+            return file_open_substitute(hook, hook.call);
+        if (hook.call == "security_bprm_check")
+            return exec_substitute(hook, hook.call);
+        if (hook.call == "tcp_connect" || hook.call == "security_socket_connect")
+            return connect_substitute(hook, hook.call);
+        if (hook.call.starts_with("__x64_sys_") || hook.call.starts_with("sys_"))
+            return resolve_syscall_kprobe(hook);
+        if (!caps.kprobes)
+            return needs("kprobes", hook);
+        return unsupported(fmt::format("kprobes on kernel function '{}' are not served yet", hook.call));
+    case HookKind::Lsm:
+        if (hook.call == "file_open")
+            return file_open_substitute(hook, "lsm/file_open");
+        if (hook.call == "bprm_check_security")
+            return exec_substitute(hook, "lsm/bprm_check_security");
+        if (hook.call == "socket_connect")
+            return connect_substitute(hook, "lsm/socket_connect");
+        if (!caps.bpf_lsm)
+            return needs("BPF LSM", hook);
+        return unsupported(fmt::format("LSM hook '{}' is not served yet", hook.call));
+    }
+    return unsupported("unknown hook kind");
+}
+
+}  // namespace palisade::policy

@@ -1,0 +1,75 @@
+// How each hook a policy names is served on this kernel: which Palisade hook
+// points (syscall entries, cgroup socket hooks) carry it, and what each of the
+// policy's arguments is read from there. Decided from the kernel's features,
+// never by version number; where a kernel function or LSM hook is served by a
+// syscall-level hook instead, `note` says what differs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "palisade/abi.h"
+#include "policy/model.h"
+
+namespace palisade::policy {
+
+struct KernelCaps {
+    bool kprobes = false;
+    bool fentry = false;
+    bool bpf_lsm = false;
+};
+
+// What a policy argument is read from at the hook point.
+enum class ArgSource {
+    Unavailable,  // cannot be matched here; `unavailable_reason` says why
+    String,       // the hook's string (a path made absolute, for paths)
+    SyscallInt,   // a raw syscall argument
+    SyscallNr,    // raw_syscalls/sys_enter's id
+    Socket,       // addresses, ports, family, protocol of the socket call
+};
+
+struct ArgBinding {
+    ArgSource source = ArgSource::Unavailable;
+    int syscall_arg = 0;  // SyscallInt
+    bool is32 = false;    // a 32-bit C type: compared sign-extended
+    std::string unavailable_reason;
+};
+
+// One Palisade hook point serving the policy hook.
+struct HookTarget {
+    std::uint32_t id = 0;                  // syscall number or PL_HOOK_*
+    std::uint8_t str_arg = PL_POL_NO_ARG;  // syscall argument holding the string
+    std::uint8_t dirfd_arg = PL_POL_NO_ARG;
+    bool str_is_path = false;
+};
+
+enum class Support {
+    Loads,        // served on this kernel
+    NeedsKernel,  // needs kprobes, fentry or BPF LSM, which this kernel lacks
+    Unsupported,  // Palisade does not serve it
+};
+
+struct HookResolution {
+    Support support = Support::Loads;
+    std::string reason;                 // why not Loads
+    std::string note;                   // semantic difference of a substitute hook
+    std::vector<HookTarget> targets;
+    std::vector<ArgBinding> args;       // by position in Hook::args (matchArgs index)
+    // raw_syscalls/sys_enter: the position of the syscall id argument, -1 = none.
+    int syscall_id_arg = -1;
+    bool is_substitute = false;         // a kernel function served by a syscall hook
+};
+
+HookResolution resolve_hook(const Hook& hook, const KernelCaps& caps);
+
+// x86-64 syscall table: "openat", "sys_openat", "__x64_sys_openat" all work.
+std::optional<std::uint32_t> syscall_number(std::string_view name);
+std::string_view syscall_name_of(std::uint32_t nr);
+
+// A hook id as people say it: "sys_openat", "cgroup/connect".
+std::string hook_display_name(std::uint32_t id);
+
+}  // namespace palisade::policy
