@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/policy_cmd.h"
 #include "cli/rules_cmd.h"
 #include "cli/run.h"
 #include "loader/features.h"
@@ -45,6 +46,9 @@ int main(int argc, char** argv)
     palisade::RulesOptions rules_options;
     CLI::App *validate = nullptr, *list = nullptr;
     palisade::add_rules_command(app, rules_options, &validate, &list);
+    palisade::PolicyOptions policy_options;
+    CLI::App *policy_validate = nullptr, *policy_explain = nullptr;
+    palisade::add_policy_command(app, policy_options, &policy_validate, &policy_explain);
 
     CLI11_PARSE(app, argc, argv);
     spdlog::set_level(spdlog::level::from_str(log_level));
@@ -55,5 +59,9 @@ int main(int argc, char** argv)
         return palisade::rules_validate(rules_options);
     if (list->parsed())
         return palisade::rules_list(rules_options);
+    if (policy_validate->parsed())
+        return palisade::policy_validate(policy_options);
+    if (policy_explain->parsed())
+        return palisade::policy_explain(policy_options);
     return palisade::run_agent(run_options);
 }

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/policy_cmd.h"
 #include "cli/rules_cmd.h"
 #include "event/decoder.h"
 #include "event/syscalls.h"
@@ -99,6 +100,10 @@ public:
         }
         ++events_total_;
         ++events_by_type_[static_cast<std::size_t>(ev->type)];
+        if (ev->type == EventType::Policy) {
+            policy_event(*ev);
+            return;
+        }
         cache_.apply(*ev);
         if (engine_) {
             if (!ev->snapshot())
@@ -120,15 +125,35 @@ public:
                                    events_by_type_[t]);
         return fmt::format("{{\"events_total\":{},\"drops_total\":{},\"kernel_emitted_total\":{},"
                            "\"decode_errors\":{},\"events_by_type\":{{{}}},\"process_cache_size\":{},"
-                           "\"process_cache_evictions\":{},\"alerts_total\":{}}}",
+                           "\"process_cache_evictions\":{},\"alerts_total\":{},\"policy_events_total\":{},"
+                           "\"policies_loaded\":{}}}",
                            events_total_, kernel.dropped_total(), kernel.emitted_total(), decode_errors_, by_type,
-                           cache_.size(), cache_.evictions(), alerts_total_);
+                           cache_.size(), cache_.evictions(), alerts_total_, policy_events_total_, policies_.size());
     }
 
     std::uint64_t events_total() const { return events_total_; }
+    void replace_policies(std::vector<policy::PolicyInfo> info) { policies_ = std::move(info); }
     void replace_engine(std::unique_ptr<rules::RuleEngine> engine) { engine_ = std::move(engine); }
 
 private:
+    // Policy events always go out, whatever the rules and event groups.
+    void policy_event(Event& ev)
+    {
+        auto& d = std::get<PolicyData>(ev.data);
+        if (d.policy < policies_.size()) {
+            const auto& info = policies_[d.policy];
+            d.policy_name = info.name;
+            if (d.hook_index < info.hook_names.size()) {
+                d.hook_name = info.hook_names[d.hook_index];
+                d.message = info.message[d.hook_index];
+            }
+        }
+        ++policy_events_total_;
+        write_line([&](bool json, fmt::memory_buffer& out) {
+            json ? formatter_.json(ev, cache_, out) : formatter_.text(ev, cache_, out);
+        });
+    }
+
     void alert(const Event& ev)
     {
         const rules::EvalContext ctx{ev, cache_, cache_.find_pid(ev.tgid)};
@@ -161,6 +186,8 @@ private:
     rules::AlertFormatter alerts_;
     std::vector<rules::CompiledRule*> matched_;
     std::uint64_t alerts_total_ = 0;
+    std::vector<policy::PolicyInfo> policies_;
+    std::uint64_t policy_events_total_ = 0;
     fmt::memory_buffer line_;
     std::uint64_t events_total_ = 0;
     std::uint64_t decode_errors_ = 0;
@@ -195,6 +222,25 @@ void reload_rules(const std::vector<std::string>& files, Sensor* sensor, Pipelin
     pipeline.replace_engine(std::move(engine));
 }
 
+// Policy files changed (or SIGHUP): compiled again and swapped in as map
+// data. A set with any error leaves the running policies as they were.
+bool reload_policies(const RunOptions& o, const policy::CompileEnv& env, Sensor* sensor, Pipeline& pipeline)
+{
+    auto compiled = load_policies(o.policy_paths, env);
+    if (!compiled) {
+        spdlog::error("policy reload failed: the previous policies keep running");
+        return false;
+    }
+    std::string error;
+    if (sensor && !sensor->apply_policies(compiled->tables, &error)) {
+        spdlog::error("policy reload failed: {}", error);
+        return false;
+    }
+    spdlog::info("policies loaded: {}", compiled->loaded.empty() ? "none" : fmt::format("{}", fmt::join(compiled->loaded, ", ")));
+    pipeline.replace_policies(compiled->tables.info);
+    return true;
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, RunOptions& o)
@@ -203,6 +249,11 @@ void add_run_command(CLI::App& app, RunOptions& o)
     run->add_option("-r,--rules", o.rules_files, "Falco-syntax rule file, repeatable, loaded in order "
                                                   "(default: Palisade's own rules)");
     run->add_flag("--no-rules", o.no_rules, "Print the event stream instead of rule alerts");
+    run->add_option("-p,--policy", o.policy_paths,
+                    "TracingPolicy or NetworkPolicy file or directory, repeatable; changes apply while running");
+    run->add_option("--policy-mode", o.policy_mode, "Mode of policies that do not set policy-mode")
+        ->check(CLI::IsMember({"enforce", "monitor"}))
+        ->capture_default_str();
     run->add_option("-e,--events", o.events,
                     "Event groups to watch: all, or a comma list (default: what the rules need)");
     run->add_option("-o,--output", o.output, "json, text or null")
@@ -267,6 +318,8 @@ int run_agent(const RunOptions& o)
 
     std::unique_ptr<Sensor> sensor;
     std::unique_ptr<RecordSource> source;
+    policy::CompileEnv policy_env;
+    std::string policy_print;
     if (!o.replay_file.empty()) {
         auto file = FileRecordSource::open(o.replay_file, &error);
         if (!file) {
@@ -286,6 +339,13 @@ int run_agent(const RunOptions& o)
         }
         for (const auto& line : sensor->features().degraded())
             spdlog::info("degraded: {}", line);
+        if (!o.policy_paths.empty()) {
+            policy_env = host_compile_env(sensor->features(), o.policy_mode == "monitor" ? policy::Mode::Monitor
+                                                                                         : policy::Mode::Enforce);
+            policy_print = policy_files_fingerprint(o.policy_paths);
+            if (!reload_policies(o, policy_env, sensor.get(), pipeline))
+                return 1;
+        }
         spdlog::info("sensor attached on kernel {}: {}", sensor->features().release,
                      fmt::join(sensor->attached_hooks(), ", "));
         // Hooks are live first, so no process is missed; the snapshot then
@@ -299,12 +359,21 @@ int run_agent(const RunOptions& o)
     RecordSource& input = sensor ? static_cast<RecordSource&>(*sensor) : *source;
     using Clock = std::chrono::steady_clock;
     const auto started = Clock::now();
-    auto last_stats = started, last_stats_file = started;
+    auto last_stats = started, last_stats_file = started, last_policy_check = started;
     std::uint64_t events_at_last_stats = 0, drops_at_last_stats = 0;
     int rc = 0;
     while (!g_stop) {
-        if (g_reload.exchange(false) && !o.no_rules)
+        const bool reload = g_reload.exchange(false);
+        if (reload && !o.no_rules)
             reload_rules(rule_files, o.events.empty() ? sensor.get() : nullptr, pipeline);
+        if (sensor && !o.policy_paths.empty() &&
+            (reload || Clock::now() - last_policy_check >= std::chrono::milliseconds(500))) {
+            last_policy_check = Clock::now();
+            if (auto print = policy_files_fingerprint(o.policy_paths); reload || print != policy_print) {
+                policy_print = print;
+                reload_policies(o, policy_env, sensor.get(), pipeline);
+            }
+        }
         const int n = input.poll(100, handle);
         if (n < 0) {
             spdlog::error("reading events failed: {}", std::strerror(-n));

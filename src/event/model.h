@@ -136,6 +136,8 @@ struct PolicyData {
     std::uint16_t dport = 0, sport = 0;
     std::uint64_t cgroup_id = 0;
     std::string str;           // the string argument as matched
+    // Filled in by the agent from the loaded policy set, not by the decoder.
+    std::string policy_name, hook_name, message;
 };
 
 enum class EventType : std::uint16_t {

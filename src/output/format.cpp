@@ -173,8 +173,10 @@ void payload(JsonWriter& w, const Event& ev)
                 w.end_object();
             } else if constexpr (std::is_same_v<T, PolicyData>) {
                 w.key("policy").begin_object();
-                w.field("policy_id", d.policy);
-                w.field("hook_index", d.hook_index);
+                w.field("name", d.policy_name);
+                w.field("hook", d.hook_name);
+                if (!d.message.empty())
+                    w.field("message", d.message);
                 w.field("selector", d.selector_index);
                 w.field("action", policy_action_name(d.action));
                 w.field("mode", d.flags & PL_POLF_MONITOR ? "monitor" : "enforce");
@@ -237,7 +239,7 @@ std::string text_detail(const Event& ev)
                 return fmt::format("{} {} {}:{} -> {}:{} ret={}", net_op_name(d.op), family_name(d.family),
                                    d.local_addr, d.local_port, d.remote_addr, d.remote_port, d.ret);
             } else if constexpr (std::is_same_v<T, PolicyData>) {
-                return fmt::format("policy#{} {} {}{}{}", d.policy, policy_action_name(d.action),
+                return fmt::format("policy {} {} {}{}{}", d.policy_name, policy_action_name(d.action),
                                    d.flags & PL_POLF_MONITOR ? "(monitor) " : "", d.str,
                                    d.daddr.empty() ? "" : fmt::format("{}:{}", d.daddr, d.dport));
             } else {
