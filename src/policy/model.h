@@ -45,8 +45,9 @@ struct Arg {
     std::string type_name;          // as written, for messages
     bool return_copy = false;
     int size_arg_index = 0;         // 0 = none (Tetragon counts from 1)
-    int max_data = 0;
+    int max_data = 0;               // maxData: nonzero = read as much as the kernel allows (Tetragon's is a bool)
     std::string label;
+    std::string resolve;            // resolve: a path into the argument's struct; empty = the argument itself
     Location loc;
 };
 
@@ -152,15 +153,30 @@ enum class HookKind { Kprobe, Tracepoint, Lsm, Uprobe, Usdt };
 // usdts are kept only to be named when rejected).
 struct Hook {
     HookKind kind = HookKind::Kprobe;
-    std::string call;          // kprobe: function or syscall; lsm: hook; tracepoint: "subsystem/event"
-    bool syscall = false;      // kprobe `syscall: true`
+    std::string call;          // kprobe: function or syscall; lsm: hook; tracepoint: "subsystem/event";
+                               // uprobe / usdt: the binary's path
+    bool syscall = false;      // kprobe `syscall` (Tetragon's default when absent: true)
     bool is_return = false;    // kprobe `return: true`
     std::vector<Arg> args;
     std::optional<Arg> return_arg;
+    std::string return_arg_action;  // kprobe returnArgAction, as written ("Post", "TrackSock", ...)
     std::vector<Selector> selectors;
     std::string message;
     std::vector<std::string> tags;
-    std::vector<std::string> list_calls;  // call: "list:NAME" expanded from spec.lists
+    std::vector<std::string> list_calls;  // call: "list:NAME" expanded from spec.lists;
+                                          // uprobe: its symbols; usdt: "provider:name"
+    std::string list_type;     // the list's type when call is "list:NAME" ("syscalls", "generated_ftrace", ...)
+    bool raw_tracepoint = false;        // tracepoint `raw: true`: args index the raw tracepoint's arguments
+    bool ignore_call_not_found = false; // kprobe `ignore: {callNotFound: true}`
+    Location loc;
+};
+
+// One entry of spec.lists: kprobe calls ("list:NAME") and InMap values name them.
+struct NamedList {
+    std::string name;
+    std::string type;                  // "", "syscalls", "generated_syscalls", "generated_ftrace"
+    std::vector<std::string> values;
+    std::string pattern;               // generated_ftrace: a regular expression over function names
     Location loc;
 };
 
@@ -209,6 +225,7 @@ struct Policy {
     LabelSelector pod_selector;
     LabelSelector container_selector;
     std::vector<Hook> hooks;
+    std::vector<NamedList> lists;  // spec.lists, for InMap / NotInMap values "list:NAME"
     NetworkSpec network;         // NetworkPolicy only
     // spec.lists by name: values that matchArgs name as "list:NAME".
     std::map<std::string, std::vector<std::string>> lists;

@@ -1,1 +1,0 @@
-#include "policy/model.h"
