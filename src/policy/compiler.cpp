@@ -91,6 +91,24 @@ pl_pol_ns ns_index(NamespaceKind k)
     return PL_NS_PID;
 }
 
+// Values with "list:NAME" replaced by the values of spec.lists' NAME.
+std::vector<std::string> expand_lists(const Policy& policy, const ArgMatch& m)
+{
+    std::vector<std::string> out;
+    for (const auto& text : m.values) {
+        if (!text.starts_with("list:")) {
+            out.push_back(text);
+            continue;
+        }
+        auto it = std::find_if(policy.lists.begin(), policy.lists.end(),
+                               [&](const NamedList& l) { return l.name == text.substr(5); });
+        if (it == policy.lists.end())
+            throw CompileFailure{m.loc, fmt::format("'{}' names no list in spec.lists", text)};
+        out.insert(out.end(), it->values.begin(), it->values.end());
+    }
+    return out;
+}
+
 const char* op_name(ArgOp op)
 {
     static const char* names[] = {"Equal", "NotEqual", "Prefix", "NotPrefix", "Postfix", "NotPostfix", "Mask",
@@ -317,15 +335,8 @@ private:
     std::vector<std::uint64_t> int_values(const ArgMatch& m, bool is32)
     {
         std::vector<std::uint64_t> out;
-        for (const auto& text : m.values) {
-            std::vector<std::string> expanded{text};
-            if (text.starts_with("list:")) {
-                auto it = policy_.lists.find(text.substr(5));
-                if (it == policy_.lists.end())
-                    fail(m.loc, fmt::format("'{}' names no list in spec.lists", text));
-                expanded = it->second;
-            }
-            for (const auto& v : expanded) {
+        for (const auto& v : expand_lists(policy_, m)) {
+            {
                 auto n = parse_integer(v);
                 if (!n)
                     if (auto nr = syscall_number(v))
@@ -531,15 +542,8 @@ std::vector<HookTarget> selector_targets(const Policy& policy, const HookResolut
                                                     op_name(m.op))};
         constrained = true;
         negated = m.op == ArgOp::NotEqual || m.op == ArgOp::NotInMap;
-        for (const auto& text : m.values) {
-            std::vector<std::string> expanded{text};
-            if (text.starts_with("list:")) {
-                auto it = policy.lists.find(text.substr(5));
-                if (it == policy.lists.end())
-                    throw CompileFailure{m.loc, fmt::format("'{}' names no list in spec.lists", text)};
-                expanded = it->second;
-            }
-            for (const auto& v : expanded) {
+        for (const auto& v : expand_lists(policy, m)) {
+            {
                 auto nr = parse_integer(v);
                 if (!nr)
                     if (auto by_name = syscall_number(v))

@@ -227,8 +227,6 @@ struct Policy {
     std::vector<Hook> hooks;
     std::vector<NamedList> lists;  // spec.lists, for InMap / NotInMap values "list:NAME"
     NetworkSpec network;         // NetworkPolicy only
-    // spec.lists by name: values that matchArgs name as "list:NAME".
-    std::map<std::string, std::vector<std::string>> lists;
     Location loc;                // the document's start
 };
 
