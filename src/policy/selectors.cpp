@@ -266,12 +266,12 @@ void read_pid_match(const Mapping& mapping, std::vector<PidMatch>& out)
 
 // Tetragon's newer form `args: [0, 2]` applies one operator to several
 // arguments: the same as one entry per argument.
-void read_arg_match(const Mapping& mapping, std::vector<ArgMatch>& out)
+void read_arg_match(const Mapping& mapping, std::vector<ArgMatch>& out, std::string_view filter)
 {
     mapping.reject_unknown_keys(kArgMatchKeys);
     if (mapping.has("index") && mapping.has("args"))
-        fail(mapping.key_where("args"), "a matchArgs entry takes 'index' or 'args', not both");
-    ArgOp op = read_operator<ArgOp>(mapping, "matchArgs", kArgOpSpellings, kArgOpNames, kUnsupportedArgOps);
+        fail(mapping.key_where("args"), fmt::format("a {} entry takes 'index' or 'args', not both", filter));
+    ArgOp op = read_operator<ArgOp>(mapping, filter, kArgOpSpellings, kArgOpNames, kUnsupportedArgOps);
     std::vector<std::string> values = mapping.strings("values");
     std::vector<std::int64_t> indexes = mapping.has("args") ? mapping.integers("args", 0, INT32_MAX)
                                                             : std::vector{mapping.integer("index", 0, INT32_MAX)};
@@ -399,8 +399,10 @@ Selector read_selector(const Mapping& mapping)
     Selector selector;
     selector.loc = mapping.where();
     selector.pids = read_filters<PidMatch>(mapping, "matchPIDs", read_pid_match);
-    selector.args = read_filters<ArgMatch>(mapping, "matchArgs", read_arg_match);
-    selector.return_args = read_filters<ArgMatch>(mapping, "matchReturnArgs", read_arg_match);
+    selector.args = read_filters<ArgMatch>(mapping, "matchArgs",
+                                           [](const Mapping& m, auto& out) { read_arg_match(m, out, "matchArgs"); });
+    selector.return_args = read_filters<ArgMatch>(
+        mapping, "matchReturnArgs", [](const Mapping& m, auto& out) { read_arg_match(m, out, "matchReturnArgs"); });
     selector.binaries = read_filters<BinaryMatch>(mapping, "matchBinaries", read_binary_match);
     selector.namespaces = read_filters<NamespaceMatch>(mapping, "matchNamespaces", read_namespace_match);
     selector.capabilities =

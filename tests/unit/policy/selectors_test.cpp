@@ -167,7 +167,7 @@ TEST(PolicySelectors, UnknownOperatorIsNamedWithTheValidOnes)
     EXPECT_EQ(selector_errors("    - matchArgs:\n      - {index: 1, operator: In}\n"),
               Lines({"14:30: matchArgs operator 'In' is not valid; " + valid}));
     EXPECT_EQ(selector_errors("    - matchReturnArgs:\n      - {index: 1, operator: SubString, values: [x]}\n"),
-              Lines({"14:30: matchArgs operator 'SubString' is not supported by Palisade; " + valid}));
+              Lines({"14:30: matchReturnArgs operator 'SubString' is not supported by Palisade; " + valid}));
 }
 
 // ---------------------------------------------------------------------------
