@@ -17,10 +17,21 @@ constexpr std::string_view kDocumentKeys[] = {"apiVersion", "kind", "metadata", 
 // Kubernetes ObjectMeta: present in policies exported from a cluster, with no
 // bearing on what the policy does.
 constexpr std::string_view kMetadataKeys[] = {
-    "name",          "namespace",         "labels",          "annotations",
-    "uid",           "resourceVersion",   "generation",      "creationTimestamp",
-    "generateName",  "deletionTimestamp", "deletionGracePeriodSeconds",
-    "ownerReferences", "finalizers",      "managedFields",   "selfLink",
+    "name",
+    "namespace",
+    "labels",
+    "annotations",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "generateName",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+    "selfLink",
 };
 constexpr std::string_view kOptionKeys[] = {"name", "value"};
 constexpr std::string_view kLabelSelectorKeys[] = {"matchLabels", "matchExpressions"};
@@ -83,8 +94,7 @@ void read_metadata(const Mapping& document, Policy& policy)
 
 void read_options(const Mapping& spec, Policy& policy)
 {
-    for (const YAML::Node& node : spec.items("options")) {
-        Mapping option(spec.reader(), node, "an option", spec.value_where("options"));
+    for (const Mapping& option : spec.mappings("options", "an option")) {
         option.warn_unknown_keys(kOptionKeys);
         std::string name = option.string("name");
         if (name != "policy-mode") {
@@ -114,17 +124,17 @@ LabelSelector read_label_selector(const Mapping& spec, std::string_view key)
     if (mapping.has("matchLabels") && !mapping.value("matchLabels").IsNull()) {
         Mapping labels = mapping.mapping("matchLabels");
         for (const std::string& label : labels.keys())
-            selector.match_labels[label] = scalar_text(spec.reader(), labels.value(label),
-                                                       fmt::format("the value of label '{}'", label),
-                                                       labels.value_where(label));
+            selector.match_labels[label] =
+                scalar_text(spec.reader(), labels.value(label), fmt::format("the value of label '{}'", label),
+                            labels.value_where(label));
     }
-    for (const YAML::Node& node : mapping.items("matchExpressions")) {
-        Mapping entry(spec.reader(), node, "a matchExpressions entry", mapping.value_where("matchExpressions"));
+    for (const Mapping& entry : mapping.mappings("matchExpressions", "a matchExpressions entry")) {
         entry.reject_unknown_keys(kExpressionKeys);
         LabelSelector::Expression expression{entry.string("key"), entry.string("operator"), entry.strings("values")};
         if (!contains(kExpressionOperators, expression.op))
-            fail(entry.value_where("operator"), fmt::format("unknown matchExpressions operator '{}'; valid operators: {}",
-                                                            expression.op, join(kExpressionOperators)));
+            fail(entry.value_where("operator"),
+                 fmt::format("unknown matchExpressions operator '{}'; valid operators: {}", expression.op,
+                             join(kExpressionOperators)));
         bool takes_values = expression.op == "In" || expression.op == "NotIn";
         if (takes_values && expression.values.empty())
             fail(entry.where(), fmt::format("operator {} needs at least one value", expression.op));

@@ -11,8 +11,8 @@ namespace palisade::policy::detail {
 namespace {
 
 constexpr std::string_view kTracingSpecKeys[] = {
-    "kprobes", "tracepoints", "lsmhooks", "uprobes", "usdts", "lists", "options", "podSelector",
-    "containerSelector", "loader", "enforcers", "hostSelector",
+    "kprobes", "tracepoints", "lsmhooks",          "uprobes", "usdts",     "lists",
+    "options", "podSelector", "containerSelector", "loader",  "enforcers", "hostSelector",
 };
 // Tetragon features outside Palisade's scope; the rest of the policy still holds.
 constexpr std::string_view kIgnoredSpecKeys[] = {"loader", "enforcers", "hostSelector"};
@@ -31,11 +31,7 @@ constexpr std::string_view kArgKeys[] = {"index", "type", "sizeArgIndex", "retur
 // Tetragon's CRD caps the tags of a hook.
 constexpr std::size_t kMaxTags = 16;
 
-struct ArgTypeName {
-    std::string_view name;
-    ArgType type;
-};
-constexpr ArgTypeName kArgTypes[] = {
+constexpr Named<ArgType> kArgTypes[] = {
     {"int", ArgType::Int},
     {"int32", ArgType::Int},
     {"int64", ArgType::Int},
@@ -70,10 +66,8 @@ constexpr ArgTypeName kArgTypes[] = {
 // for the compiler to reject with the hook that needs them.
 ArgType arg_type_named(std::string_view name)
 {
-    for (const ArgTypeName& known : kArgTypes)
-        if (known.name == name)
-            return known.type;
-    return ArgType::Unsupported;
+    const ArgType* type = find_named<ArgType>(kArgTypes, name);
+    return type ? *type : ArgType::Unsupported;
 }
 
 Arg read_arg(const Mapping& mapping, bool index_required)
@@ -97,8 +91,8 @@ Arg read_arg(const Mapping& mapping, bool index_required)
 std::vector<Arg> read_args(const Mapping& hook)
 {
     std::vector<Arg> args;
-    for (const YAML::Node& node : hook.items("args"))
-        args.push_back(read_arg(Mapping(hook.reader(), node, "an argument", hook.value_where("args")), true));
+    for (const Mapping& arg : hook.mappings("args", "an argument"))
+        args.push_back(read_arg(arg, true));
     return args;
 }
 
@@ -183,7 +177,8 @@ Hook read_kprobe(const Mapping& mapping, const std::vector<NamedList>& lists)
 Hook read_tracepoint(const Mapping& mapping)
 {
     mapping.warn_unknown_keys(kTracepointKeys);
-    Hook hook = read_hook_common(mapping, HookKind::Tracepoint, mapping.string("subsystem") + "/" + mapping.string("event"));
+    Hook hook =
+        read_hook_common(mapping, HookKind::Tracepoint, mapping.string("subsystem") + "/" + mapping.string("event"));
     hook.raw_tracepoint = mapping.bool_or("raw", false);
     return hook;
 }
@@ -191,8 +186,7 @@ Hook read_tracepoint(const Mapping& mapping)
 Hook read_lsm_hook(const Mapping& mapping)
 {
     mapping.warn_unknown_keys(kLsmHookKeys);
-    Hook hook = read_hook_common(mapping, HookKind::Lsm, mapping.string("hook"));
-    return hook;
+    return read_hook_common(mapping, HookKind::Lsm, mapping.string("hook"));
 }
 
 // Uprobes and USDTs are not served; read only what names them when the
@@ -218,9 +212,8 @@ NamedList read_list(const Mapping& mapping, const std::vector<NamedList>& earlie
     list.loc = mapping.where();
     list.name = mapping.string("name");
     if (const NamedList* first = find_list(earlier, list.name))
-        fail(mapping.value_where("name"),
-             fmt::format("duplicate list '{}' (first at line {}, column {})", list.name, first->loc.line,
-                         first->loc.column));
+        fail(mapping.value_where("name"), fmt::format("duplicate list '{}' (first at line {}, column {})", list.name,
+                                                      first->loc.line, first->loc.column));
     list.type = mapping.string_or("type");
     if (!list.type.empty() && !contains(kListTypes, list.type))
         fail(mapping.value_where("type"),
@@ -249,7 +242,8 @@ void read_tracing_spec(const Mapping& spec, Policy& policy)
     spec.warn_unknown_keys(kTracingSpecKeys);
     spec.warn_ignored_keys(kIgnoredSpecKeys);
     // Lists first: a kprobe may name a list written after it.
-    for_each_item(spec, "lists", "a list", [&](const Mapping& m) { policy.lists.push_back(read_list(m, policy.lists)); });
+    for_each_item(spec, "lists", "a list",
+                  [&](const Mapping& m) { policy.lists.push_back(read_list(m, policy.lists)); });
     for_each_item(spec, "kprobes", "a kprobe",
                   [&](const Mapping& m) { policy.hooks.push_back(read_kprobe(m, policy.lists)); });
     for_each_item(spec, "tracepoints", "a tracepoint",

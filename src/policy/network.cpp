@@ -14,8 +14,8 @@
 namespace palisade::policy::detail {
 namespace {
 
-constexpr std::string_view kNetworkSpecKeys[] = {"options", "cgroups", "podSelector", "containerSelector",
-                                                 "egress",  "bind"};
+constexpr std::string_view kNetworkSpecKeys[] = {"options",           "cgroups", "podSelector",
+                                                 "containerSelector", "egress",  "bind"};
 constexpr std::string_view kDirectionKeys[] = {"default", "allow", "deny"};
 constexpr std::string_view kRuleKeys[] = {"cidrs", "ports", "protocol"};
 constexpr std::string_view kDefaults[] = {"allow", "deny"};
@@ -57,8 +57,8 @@ std::string read_cidr(Reader& reader, const YAML::Node& node, const Location& fa
     std::string_view prefix_text = std::string_view(text).substr(slash + 1);
     int prefix = -1;
     auto [end, status] = std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
-    if (prefix_text.empty() || status != std::errc() || end != prefix_text.data() + prefix_text.size() ||
-        prefix < 0 || prefix > max_prefix)
+    if (prefix_text.empty() || status != std::errc() || end != prefix_text.data() + prefix_text.size() || prefix < 0 ||
+        prefix > max_prefix)
         fail(where, fmt::format("'{}' is not a valid CIDR: the prefix length must be 0 to {} for an {} address", text,
                                 max_prefix, family == AF_INET6 ? "IPv6" : "IPv4"));
     std::string network = network_address(family, bytes, prefix, max_prefix);
@@ -92,9 +92,8 @@ NetRule read_rule(const Mapping& mapping)
 std::vector<NetRule> read_rules(const Mapping& direction, std::string_view key)
 {
     std::vector<NetRule> rules;
-    std::string what = fmt::format("a rule of '{}'", key);
-    for (const YAML::Node& node : direction.items(key))
-        rules.push_back(read_rule(Mapping(direction.reader(), node, what, direction.value_where(key))));
+    for (const Mapping& rule : direction.mappings(key, fmt::format("a rule of '{}'", key)))
+        rules.push_back(read_rule(rule));
     return rules;
 }
 

@@ -96,8 +96,8 @@ ParseResult parse_policy_path(const std::string& path)
 
     ParseResult result;
     if (files.empty())
-        result.warnings.push_back(PolicyDiagnostic{Location{path}, "no *.yaml or *.yml files in the directory", {},
-                                                   PolicyDiagnostic::Severity::Warning});
+        result.warnings.push_back(PolicyDiagnostic{
+            Location{path}, "no *.yaml or *.yml files in the directory", {}, PolicyDiagnostic::Severity::Warning});
     for (const std::string& file : files)
         append(result, parse_policy_file(file));
     return result;

@@ -36,9 +36,11 @@
 //   (v4 and v6, prefix length in range) and kept as written, a bare address gaining
 //   its full-length prefix; ports must be 1..65535.
 //
-// Unknown keys are warnings (the rest of the policy still loads), except inside a
-// selector: a filter Palisade does not read would make the selector match more
-// than written, so there it is an error. Nothing here throws.
+// Unknown keys of Tetragon's kinds are warnings (the rest of the policy still
+// loads), except where ignoring one would make a policy match more than written:
+// inside hook selectors (a dropped filter widens a Sigkill) and pod / container
+// selectors (an empty selector selects everything). There, and anywhere in a
+// NetworkPolicy (Palisade's own format), they are errors. Nothing here throws.
 #pragma once
 
 #include <cstdint>
@@ -54,8 +56,8 @@ struct PolicyDiagnostic {
     enum class Severity { Error, Warning };
 
     Location loc;
-    std::string message;          // the cause, one line
-    std::string source_line;      // the offending line of the file, if known
+    std::string message;      // the cause, one line
+    std::string source_line;  // the offending line of the file, if known
     Severity severity = Severity::Error;
 
     // "file:line:column: error: message\n  <source line>\n  <caret under column>";

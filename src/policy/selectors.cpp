@@ -13,9 +13,9 @@ namespace palisade::policy::detail {
 namespace {
 
 constexpr std::string_view kSelectorKeys[] = {
-    "matchPIDs",         "matchArgs",         "matchReturnArgs",       "matchBinaries",
-    "matchNamespaces",   "matchCapabilities", "matchNamespaceChanges", "matchCapabilityChanges",
-    "matchActions",      "matchReturnActions",
+    "matchPIDs",       "matchArgs",          "matchReturnArgs",       "matchBinaries",
+    "matchNamespaces", "matchCapabilities",  "matchNamespaceChanges", "matchCapabilityChanges",
+    "matchActions",    "matchReturnActions",
 };
 // Tetragon filters Palisade does not evaluate. Dropping one would make the
 // selector, and any Sigkill or Override in it, apply to more than written.
@@ -28,19 +28,12 @@ constexpr std::string_view kNamespaceKeys[] = {"namespace", "operator", "values"
 constexpr std::string_view kCapabilityKeys[] = {"type", "operator", "isNamespaceCapability", "values"};
 constexpr std::string_view kNamespaceChangeKeys[] = {"operator", "values"};
 constexpr std::string_view kActionKeys[] = {
-    "action",  "argError", "argSig",  "rateLimit", "rateLimitScope", "kernelStackTrace", "userStackTrace",
-    "imaHash", "argFd",    "argName", "argUrl",    "argFqdn",        "argSock",          "argIndex",
-    "argValue",
+    "action", "argError", "argSig", "rateLimit", "rateLimitScope", "kernelStackTrace", "userStackTrace", "imaHash",
+    "argFd",  "argName",  "argUrl", "argFqdn",   "argSock",        "argIndex",         "argValue",
 };
 // Read by Tetragon for Post; Palisade posts without them.
 constexpr std::string_view kIgnoredActionKeys[] = {"kernelStackTrace", "userStackTrace", "imaHash"};
 constexpr std::string_view kRateLimitScopes[] = {"thread", "process", "global"};
-
-template <typename Value>
-struct Named {
-    std::string_view name;
-    Value value;
-};
 
 // Operators as Tetragon's SelectorOp() spells them: case-sensitive, with a few
 // historical lowercase and alternative spellings.
@@ -111,14 +104,15 @@ constexpr Named<ArgOp> kArgOpSpellings[] = {
     {"NotInMap", ArgOp::NotInMap},
 };
 constexpr std::string_view kArgOpNames[] = {
-    "Equal",    "NotEqual",  "Prefix",    "NotPrefix",    "Postfix",      "NotPostfix", "Mask",   "GT",  "LT",
-    "SAddr",    "DAddr",     "NotSAddr",  "NotDAddr",     "SPort",        "DPort",      "NotSPort", "NotDPort",
-    "SPortPriv", "DPortPriv", "NotSPortPriv", "NotDPortPriv", "Protocol", "Family",     "State",  "InMap", "NotInMap",
+    "Equal",    "NotEqual", "Prefix",   "NotPrefix", "Postfix",   "NotPostfix",   "Mask",
+    "GT",       "LT",       "SAddr",    "DAddr",     "NotSAddr",  "NotDAddr",     "SPort",
+    "DPort",    "NotSPort", "NotDPort", "SPortPriv", "DPortPriv", "NotSPortPriv", "NotDPortPriv",
+    "Protocol", "Family",   "State",    "InMap",     "NotInMap",
 };
 // Newer Tetragon matchArgs operators, named as such in the error.
 constexpr std::string_view kUnsupportedArgOps[] = {
-    "InRange", "NotInRange", "SubString", "SubStringIgnCase", "FileType", "NotFileType", "SameFile", "NotSameFile",
-    "CapabilitiesGained",
+    "InRange",     "NotInRange", "SubString",   "SubStringIgnCase",   "FileType",
+    "NotFileType", "SameFile",   "NotSameFile", "CapabilitiesGained",
 };
 
 constexpr Named<BinaryOp> kBinaryOpSpellings[] = {
@@ -163,14 +157,46 @@ constexpr std::string_view kCapSetNames[] = {"Effective", "Inheritable", "Permit
 
 // linux/capability.h: the name's position is the capability's number.
 constexpr std::string_view kCapabilities[] = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",        "CAP_FSETID",
-    "CAP_KILL",            "CAP_SETGID",       "CAP_SETUID",          "CAP_SETPCAP",       "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",     "CAP_NET_RAW",       "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",       "CAP_SYS_MODULE",   "CAP_SYS_RAWIO",       "CAP_SYS_CHROOT",    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",    "CAP_SYS_BOOT",        "CAP_SYS_NICE",      "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",        "CAP_SYS_TTY_CONFIG", "CAP_MKNOD",         "CAP_LEASE",         "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",      "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",     "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",      "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",     "CAP_PERFMON",       "CAP_BPF",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE",
 };
 static_assert(std::size(kCapabilities) == 41);
@@ -192,15 +218,6 @@ constexpr Named<ActionKind> kActions[] = {
     {"notifyenforcer", ActionKind::NotifyEnforcer},
     {"set", ActionKind::Set},
 };
-
-template <typename Value>
-const Value* find_named(std::span<const Named<Value>> table, std::string_view name)
-{
-    for (const Named<Value>& entry : table)
-        if (entry.name == name)
-            return &entry.value;
-    return nullptr;
-}
 
 // The filter's `operator`, one of `spellings`; `filter` names it in messages.
 template <typename Op>
@@ -229,9 +246,8 @@ template <typename Item, typename ReadOne>
 std::vector<Item> read_filters(const Mapping& selector, std::string_view key, ReadOne read_one)
 {
     std::vector<Item> filters;
-    std::string what = fmt::format("a {} entry", key);
-    for (const YAML::Node& node : selector.items(key))
-        read_one(Mapping(selector.reader(), node, what, selector.value_where(key)), filters);
+    for (const Mapping& filter : selector.mappings(key, fmt::format("a {} entry", key)))
+        read_one(filter, filters);
     return filters;
 }
 
@@ -250,12 +266,12 @@ void read_pid_match(const Mapping& mapping, std::vector<PidMatch>& out)
 
 // Tetragon's newer form `args: [0, 2]` applies one operator to several
 // arguments: the same as one entry per argument.
-void read_arg_match(const Mapping& mapping, std::vector<ArgMatch>& out)
+void read_arg_match(const Mapping& mapping, std::vector<ArgMatch>& out, std::string_view filter)
 {
     mapping.reject_unknown_keys(kArgMatchKeys);
     if (mapping.has("index") && mapping.has("args"))
-        fail(mapping.key_where("args"), "a matchArgs entry takes 'index' or 'args', not both");
-    ArgOp op = read_operator<ArgOp>(mapping, "matchArgs", kArgOpSpellings, kArgOpNames, kUnsupportedArgOps);
+        fail(mapping.key_where("args"), fmt::format("a {} entry takes 'index' or 'args', not both", filter));
+    ArgOp op = read_operator<ArgOp>(mapping, filter, kArgOpSpellings, kArgOpNames, kUnsupportedArgOps);
     std::vector<std::string> values = mapping.strings("values");
     std::vector<std::int64_t> indexes = mapping.has("args") ? mapping.integers("args", 0, INT32_MAX)
                                                             : std::vector{mapping.integer("index", 0, INT32_MAX)};
@@ -288,9 +304,9 @@ void read_namespace_match(const Mapping& mapping, std::vector<NamespaceMatch>& o
         if (value.IsScalar() && value.Scalar() == "host_ns")
             match.host_ns = true;
         else
-            match.values.push_back(static_cast<std::uint32_t>(integer_value(
-                mapping.reader(), value, "a namespace inode number or \"host_ns\"", 0, UINT32_MAX,
-                mapping.value_where("values"))));
+            match.values.push_back(static_cast<std::uint32_t>(
+                integer_value(mapping.reader(), value, "a namespace inode number or \"host_ns\"", 0, UINT32_MAX,
+                              mapping.value_where("values"))));
     }
     out.push_back(std::move(match));
 }
@@ -304,8 +320,8 @@ int capability_named(const Reader& reader, const YAML::Node& node, const Locatio
     for (std::size_t number = 0; number < std::size(kCapabilities); ++number)
         if (kCapabilities[number] == upper)
             return static_cast<int>(number);
-    fail(reader.at(node, fallback), fmt::format("unknown capability '{}' (expected a CAP_* name, e.g. CAP_SYS_ADMIN)",
-                                                name));
+    fail(reader.at(node, fallback),
+         fmt::format("unknown capability '{}' (expected a CAP_* name, e.g. CAP_SYS_ADMIN)", name));
 }
 
 // matchCapabilities and matchCapabilityChanges share their shape.
@@ -383,18 +399,22 @@ Selector read_selector(const Mapping& mapping)
     Selector selector;
     selector.loc = mapping.where();
     selector.pids = read_filters<PidMatch>(mapping, "matchPIDs", read_pid_match);
-    selector.args = read_filters<ArgMatch>(mapping, "matchArgs", read_arg_match);
-    selector.return_args = read_filters<ArgMatch>(mapping, "matchReturnArgs", read_arg_match);
+    selector.args = read_filters<ArgMatch>(mapping, "matchArgs",
+                                           [](const Mapping& m, auto& out) { read_arg_match(m, out, "matchArgs"); });
+    selector.return_args = read_filters<ArgMatch>(
+        mapping, "matchReturnArgs", [](const Mapping& m, auto& out) { read_arg_match(m, out, "matchReturnArgs"); });
     selector.binaries = read_filters<BinaryMatch>(mapping, "matchBinaries", read_binary_match);
     selector.namespaces = read_filters<NamespaceMatch>(mapping, "matchNamespaces", read_namespace_match);
-    selector.capabilities = read_filters<CapabilityMatch>(
-        mapping, "matchCapabilities",
-        [](const Mapping& m, auto& out) { read_capability_match(m, out, "matchCapabilities"); });
+    selector.capabilities =
+        read_filters<CapabilityMatch>(mapping, "matchCapabilities", [](const Mapping& m, auto& out) {
+            read_capability_match(m, out, "matchCapabilities");
+        });
     selector.namespace_changes =
         read_filters<NamespaceChangeMatch>(mapping, "matchNamespaceChanges", read_namespace_change_match);
-    selector.capability_changes = read_filters<CapabilityChangeMatch>(
-        mapping, "matchCapabilityChanges",
-        [](const Mapping& m, auto& out) { read_capability_match(m, out, "matchCapabilityChanges"); });
+    selector.capability_changes =
+        read_filters<CapabilityChangeMatch>(mapping, "matchCapabilityChanges", [](const Mapping& m, auto& out) {
+            read_capability_match(m, out, "matchCapabilityChanges");
+        });
     selector.actions = read_filters<Action>(mapping, "matchActions", read_action);
     selector.return_actions = read_filters<Action>(mapping, "matchReturnActions", read_action);
     return selector;
@@ -405,8 +425,8 @@ Selector read_selector(const Mapping& mapping)
 std::vector<Selector> read_selectors(const Mapping& hook)
 {
     std::vector<Selector> selectors;
-    for (const YAML::Node& node : hook.items("selectors"))
-        selectors.push_back(read_selector(Mapping(hook.reader(), node, "a selector", hook.value_where("selectors"))));
+    for (const Mapping& selector : hook.mappings("selectors", "a selector"))
+        selectors.push_back(read_selector(selector));
     return selectors;
 }
 

@@ -82,8 +82,7 @@ Location Reader::at(const YAML::Node& node, const Location& fallback) const
     return at(node.Mark());
 }
 
-PolicyDiagnostic Reader::diagnostic(const Location& loc, std::string message,
-                                    PolicyDiagnostic::Severity severity) const
+PolicyDiagnostic Reader::diagnostic(const Location& loc, std::string message, PolicyDiagnostic::Severity severity) const
 {
     Location placed = loc;
     if (placed.file.empty())
@@ -246,6 +245,14 @@ std::vector<YAML::Node> Mapping::items(std::string_view key) const
     for (const auto& item : entry->value)
         items.push_back(item);
     return items;
+}
+
+std::vector<Mapping> Mapping::mappings(std::string_view key, std::string_view what) const
+{
+    std::vector<Mapping> mappings;
+    for (const YAML::Node& item : items(key))
+        mappings.emplace_back(reader_, item, std::string(what), value_where(key));
+    return mappings;
 }
 
 std::vector<std::string> Mapping::strings(std::string_view key) const

@@ -32,6 +32,22 @@ std::string join(Keys words);
 std::string_view kind_of(const YAML::Node& node);
 std::string lowercase(std::string_view text);
 
+// A word of the policy language and what it stands for, in lookup tables.
+template <typename Value>
+struct Named {
+    std::string_view name;
+    Value value;
+};
+
+template <typename Value>
+const Value* find_named(std::span<const Named<Value>> table, std::string_view name)
+{
+    for (const Named<Value>& entry : table)
+        if (entry.name == name)
+            return &entry.value;
+    return nullptr;
+}
+
 // One file being read: where its diagnostics go, with their source lines.
 class Reader {
 public:
@@ -83,7 +99,7 @@ public:
     Location where() const { return where_; }
     bool has(std::string_view key) const { return find(key) != nullptr; }
     Location key_where(std::string_view key) const;
-    Location value_where(std::string_view key) const;  // the key's, when the value is empty
+    Location value_where(std::string_view key) const;     // the key's, when the value is empty
     const YAML::Node& value(std::string_view key) const;  // required
 
     std::string string(std::string_view key) const;  // required, not empty
@@ -97,6 +113,8 @@ public:
     std::vector<std::int64_t> integers(std::string_view key, std::int64_t min, std::int64_t max) const;
     // The items of a sequence; absent or empty = none.
     std::vector<YAML::Node> items(std::string_view key) const;
+    // The items of a sequence, each a mapping named `what` ("a rule of 'allow'").
+    std::vector<Mapping> mappings(std::string_view key, std::string_view what) const;
     std::vector<std::string> keys() const;
     Mapping mapping(std::string_view key) const;  // required
 

@@ -10,6 +10,12 @@
 
 namespace palisade::policy::test {
 
+// The first four lines of a TracingPolicy named "test"; `spec` follows at line 5.
+constexpr const char* kTracingHeader = "apiVersion: cilium.io/v1alpha1\n"
+                                       "kind: TracingPolicy\n"
+                                       "metadata:\n"
+                                       "  name: test\n";
+
 inline ParseResult parse(const std::string& yaml)
 {
     return parse_policy_text(yaml, "test.yaml");
@@ -43,8 +49,7 @@ inline Policy parse_one(const std::string& yaml)
 }
 
 // A TracingPolicy with one kprobe on fd_install whose `selectors:` is at
-// line 12; `selectors` is indented by 6 spaces, so its first item's keys
-// start at line 13, column 9.
+// line 12: `selectors` starts at line 13, its items written "    - matchArgs:".
 inline std::string kprobe_with_selectors(const std::string& selectors)
 {
     return "apiVersion: cilium.io/v1alpha1\n"  // 1
