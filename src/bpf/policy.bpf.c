@@ -13,16 +13,15 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Makes a relative path absolute against the cwd or the directory open at
- * dirfd; "." and ".." are kept as written. The relative string moves to the
- * postfix key as staging, which is rebuilt afterwards anyway. */
+ * dirfd; a leading "./" is dropped, other "." and ".." are kept as written. */
 static __always_inline void pl_pol_absolute_path(struct pl_pol_scratch *s, const struct pl_pol_hook *h)
 {
     if (s->str_len == 0 || s->eq.str[0] == '/')
         return;
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     const struct path *dir = NULL;
-    if (h->dirfd_arg < 6 && (int)s->args[h->dirfd_arg % 6] != PL_AT_FDCWD) {
-        struct file *file = pl_fd_file(task, (int)s->args[h->dirfd_arg % 6]);
+    if (h->dirfd_arg < 6 && (int)pl_pol_arg(s, h->dirfd_arg) != PL_AT_FDCWD) {
+        struct file *file = pl_fd_file(task, (int)pl_pol_arg(s, h->dirfd_arg));
         dir = file ? &file->f_path : NULL;
     } else {
         struct fs_struct *fs = BPF_CORE_READ(task, fs);
@@ -46,14 +45,13 @@ static __always_inline void pl_pol_absolute_path(struct pl_pol_scratch *s, const
     if (s->eq.str[0] == '.' && s->eq.str[1] == '/' && rel_len > 2)
         skip = 2;
     rel_len -= skip;
-    __builtin_memcpy(s->postfix.str, &s->eq.str[skip], PL_POL_STR_MAX - 2);
+    __builtin_memcpy(s->staging, &s->eq.str[skip], PL_POL_STR_MAX - 2);
     __builtin_memset(s->eq.str, 0, PL_POL_STR_MAX);
     bpf_probe_read_kernel(s->eq.str, dir_len & (PL_POL_STR_MAX - 1), &ps->path[off]);
     if (sep)
         s->eq.str[dir_len & (PL_POL_STR_MAX - 1)] = '/';
     __u32 at = (dir_len + sep) & (PL_POL_STR_MAX - 1);
-    bpf_probe_read_kernel(&s->eq.str[at], rel_len, s->postfix.str);
-    __builtin_memset(s->postfix.str, 0, PL_POL_STR_MAX);
+    bpf_probe_read_kernel(&s->eq.str[at], rel_len, s->staging);
     s->str_len = dir_len + sep + rel_len;
 }
 
@@ -81,7 +79,7 @@ int pl_pol_sys_enter(struct bpf_raw_tracepoint_args *ctx)
         if (h->arg32 & (1 << i))
             s->args[i] = (__u64)(__s64)(__s32)s->args[i];
     if (h->str_arg < 6) {
-        long n = bpf_probe_read_user_str(s->eq.str, PL_POL_STR_MAX, (const void *)s->args[h->str_arg % 6]);
+        long n = bpf_probe_read_user_str(s->eq.str, PL_POL_STR_MAX, (const void *)pl_pol_arg(s, h->str_arg));
         if (n > 0) {
             s->str_len = n - 1;
             s->str_truncated = n == PL_POL_STR_MAX;

@@ -33,9 +33,13 @@ int libbpf_log(libbpf_print_level level, const char* format, va_list args)
 {
     if (level == LIBBPF_DEBUG && !spdlog::should_log(spdlog::level::trace))
         return 0;
-    char line[1024];
-    vsnprintf(line, sizeof(line), format, args);
-    std::string text(line);
+    // Verifier logs arrive as one message of many kilobytes: size it first.
+    va_list copy;
+    va_copy(copy, args);
+    const int size = vsnprintf(nullptr, 0, format, copy);
+    va_end(copy);
+    std::string text(size > 0 ? size : 0, '\0');
+    vsnprintf(text.data(), text.size() + 1, format, args);
     while (!text.empty() && text.back() == '\n')
         text.pop_back();
     spdlog::debug("libbpf: {}", text);

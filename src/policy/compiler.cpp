@@ -33,6 +33,7 @@ struct CompileFailure {
 };
 
 struct HookState {
+    HookState() { hook.str_arg = hook.dirfd_arg = PL_POL_NO_ARG; }
     pl_pol_hook hook{};
     std::uint32_t selectors = 0;
     std::uint32_t slow = 0;
@@ -157,10 +158,10 @@ public:
                     fail(m.loc, fmt::format("more than {} distinct matchBinaries value lists over all policies",
                                             PL_POL_BINARY_SETS));
                 for (const auto& v : m.values)
-                    if (v.size() > PL_POL_STR_MAX - 1)
+                    if (v.size() > PL_POL_LPM_STR_MAX)
                         fail(m.loc, fmt::format("binary path '{}...' is longer than the {} bytes matched in the "
                                                 "kernel",
-                                                v.substr(0, 32), PL_POL_STR_MAX - 1));
+                                                v.substr(0, 32), PL_POL_LPM_STR_MAX));
                 b_.binary_sets.push_back(set);
                 it = b_.binary_sets.end() - 1;
             }
@@ -322,9 +323,10 @@ private:
         }
         claim(used, table, negated, m);
         for (const auto& v : m.values) {
-            if (v.size() > PL_POL_STR_MAX - 1)
+            const std::size_t limit = table == PL_T_STR_EQ ? PL_POL_STR_MAX - 1 : PL_POL_LPM_STR_MAX;
+            if (v.size() > limit)
                 fail(m.loc, fmt::format("value '{}...' is longer than the {} bytes matched in the kernel",
-                                        v.substr(0, 32), PL_POL_STR_MAX - 1));
+                                        v.substr(0, 32), limit));
             auto& map = table == PL_T_STR_EQ ? b_.str_eq : table == PL_T_STR_PREFIX ? b_.str_prefix : b_.str_postfix;
             std::string key = table == PL_T_STR_POSTFIX ? std::string(v.rbegin(), v.rend()) : v;
             add_hit(map[{target_, key}], bit_, negated);
@@ -762,7 +764,7 @@ Key string_key(std::uint32_t hook, const std::string& s)
 {
     Key k{};
     k.hook = hook;
-    std::memcpy(k.str, s.data(), std::min(s.size(), sizeof(k.str) - 1));
+    std::memcpy(k.str, s.data(), std::min(s.size(), sizeof(k.str)));
     return k;
 }
 
@@ -798,7 +800,7 @@ void emit(Builder& b, KernelTables& t)
         auto& dst = src == &b.str_prefix ? t.str_prefix : t.str_postfix;
         for (const auto& [k, hit] : *src) {
             auto key = string_key<pl_pol_lpm_str_key>(k.first, k.second);
-            key.prefixlen = 32 + 8 * static_cast<std::uint32_t>(std::min<std::size_t>(k.second.size(), PL_POL_STR_MAX - 1));
+            key.prefixlen = 32 + 8 * static_cast<std::uint32_t>(std::min<std::size_t>(k.second.size(), PL_POL_LPM_STR_MAX));
             dst.emplace_back(key, hit);
         }
     }

@@ -307,20 +307,20 @@ HookResolution resolve_hook(const Hook& hook, const KernelCaps& caps)
     case HookKind::Tracepoint:
         return resolve_tracepoint(hook);
     case HookKind::Kprobe:
-        if (hook.is_return || hook.return_arg)
-            return unsupported("return probes (return: true, returnArg) are not served yet");
-        if (hook.syscall)
-            return resolve_syscall_kprobe(hook);
+        // Tetragon's `syscall` defaults to true: known kernel functions are recognised first.
         if (hook.call == "fd_install" || hook.call == "security_file_open")
             return file_open_substitute(hook, hook.call);
         if (hook.call == "security_bprm_check")
             return exec_substitute(hook, hook.call);
         if (hook.call == "tcp_connect" || hook.call == "security_socket_connect")
             return connect_substitute(hook, hook.call);
-        if (hook.call.starts_with("__x64_sys_") || hook.call.starts_with("sys_"))
-            return resolve_syscall_kprobe(hook);
-        if (!caps.kprobes)
+        if (!hook.syscall && !hook.call.starts_with("__x64_sys_") && !hook.call.starts_with("sys_") &&
+            !caps.kprobes)
             return needs("kprobes", hook);
+        if (hook.is_return || hook.return_arg)
+            return unsupported("return probes (return: true, returnArg) are not served yet");
+        if (hook.syscall || hook.call.starts_with("__x64_sys_") || hook.call.starts_with("sys_"))
+            return resolve_syscall_kprobe(hook);
         return unsupported(fmt::format("kprobes on kernel function '{}' are not served yet", hook.call));
     case HookKind::Lsm:
         if (hook.call == "file_open")

@@ -260,6 +260,7 @@ enum pl_syscall_kind {
  * decides that policy's action.
  */
 #define PL_POL_STR_MAX 256      /* bytes of a string argument the kernel matches */
+#define PL_POL_LPM_STR_MAX 252  /* prefix/postfix bytes: LPM trie keys hold 256 bytes, hook included */
 #define PL_POL_MASK_WORDS 4
 #define PL_POL_SELECTORS (64 * PL_POL_MASK_WORDS) /* per hook, all policies together */
 #define PL_POL_SLOW_MAX 64      /* non-table matchers per hook */
@@ -306,7 +307,7 @@ struct pl_pol_str_key {
 struct pl_pol_lpm_str_key {
     __u32 prefixlen; /* bits, the hook included */
     __u32 hook;
-    char str[PL_POL_STR_MAX];
+    char str[PL_POL_LPM_STR_MAX];
 };
 
 struct pl_pol_lpm_addr_key {

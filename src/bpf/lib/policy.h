@@ -115,6 +115,7 @@ struct pl_pol_scratch {
     struct pl_pol_lpm_addr_key addr;
     struct pl_pol_value_key value;
     struct pl_pol_mask match;
+    char staging[PL_POL_STR_MAX]; /* a relative path while it is made absolute */
     __u64 args[6];
     __u32 str_len; /* without the NUL; 0 = no string */
     __u32 str_truncated;
@@ -129,36 +130,59 @@ struct {
     __type(value, struct pl_pol_scratch);
 } pl_pol_scratch_map __weak SEC(".maps");
 
+/* A syscall argument by index, in a form the verifier can bound. */
+static __always_inline __u64 pl_pol_arg(const struct pl_pol_scratch *s, __u32 index)
+{
+    switch (index) {
+    case 0: return s->args[0];
+    case 1: return s->args[1];
+    case 2: return s->args[2];
+    case 3: return s->args[3];
+    case 4: return s->args[4];
+    case 5: return s->args[5];
+    }
+    return 0;
+}
+
 static __always_inline struct pl_pol_scratch *pl_pol_scratch(void)
 {
     __u32 zero = 0;
     return bpf_map_lookup_elem(&pl_pol_scratch_map, &zero);
 }
 
-/* Clears everything an evaluation reads, so no value leaks from the last one. */
+/* Clears what an evaluation reads before setting it, so no value leaks from
+ * the last one. LPM keys need no clearing: lookups compare prefixlen bits. */
 static __always_inline void pl_pol_reset(struct pl_pol_scratch *s)
 {
-    __builtin_memset(s, 0, sizeof(*s));
+    __builtin_memset(s->eq.str, 0, PL_POL_STR_MAX);
+    s->str_len = 0;
+    s->str_truncated = 0;
+    s->family = s->protocol = s->dport = s->sport = 0;
+    __builtin_memset(s->daddr, 0, 16);
+    __builtin_memset(s->saddr, 0, 16);
+    __builtin_memset(s->args, 0, sizeof(s->args));
 }
 
 /* The hook's string is in s->eq.str (NUL padded); derive the LPM keys. */
 static __always_inline void pl_pol_string_keys(struct pl_pol_scratch *s, __u32 hook, __u32 tables)
 {
     __u32 len = s->str_len & (PL_POL_STR_MAX - 1);
+    __u32 lpm_len = len < PL_POL_LPM_STR_MAX ? len : PL_POL_LPM_STR_MAX;
     s->eq.hook = hook;
     if (tables & (1u << PL_T_STR_PREFIX)) {
-        __builtin_memcpy(s->prefix.str, s->eq.str, PL_POL_STR_MAX);
+        __builtin_memcpy(s->prefix.str, s->eq.str, PL_POL_LPM_STR_MAX);
         s->prefix.hook = hook;
-        s->prefix.prefixlen = 32 + 8 * len;
+        s->prefix.prefixlen = 32 + 8 * lpm_len;
     }
     if (tables & (1u << PL_T_STR_POSTFIX)) {
-        for (__u32 i = 0; i < PL_POL_STR_MAX; i++) {
+        /* reversed: the end of a long string is what a postfix sees */
+        for (__u32 i = 0; i < PL_POL_LPM_STR_MAX; i++) {
             if (i >= len)
                 break;
-            s->postfix.str[i & (PL_POL_STR_MAX - 1)] = s->eq.str[(len - 1 - i) & (PL_POL_STR_MAX - 1)];
+            s->postfix.str[i] = s->eq.str[(len - 1 - i) & (PL_POL_STR_MAX - 1)];
         }
         s->postfix.hook = hook;
-        s->postfix.prefixlen = 32 + 8 * len;
+        s->postfix.prefixlen = 32 + 8 * lpm_len;
     }
 }
 
@@ -289,11 +313,11 @@ static __always_inline int pl_pol_slow_holds(struct pl_pol_scratch *s, const str
     case PL_SLOW_CAPS:
         return (pl_pol_caps(task, m->arg) & m->value) != 0;
     case PL_SLOW_ARG_MASK:
-        return (s->args[m->arg % 6] & m->value) != 0;
+        return (pl_pol_arg(s, m->arg) & m->value) != 0;
     case PL_SLOW_ARG_GT:
-        return (__s64)s->args[m->arg % 6] > (__s64)m->value;
+        return (__s64)pl_pol_arg(s, m->arg) > (__s64)m->value;
     case PL_SLOW_ARG_LT:
-        return (__s64)s->args[m->arg % 6] < (__s64)m->value;
+        return (__s64)pl_pol_arg(s, m->arg) < (__s64)m->value;
     case PL_SLOW_CGROUP:
         return pl_pol_in_cgroup(m->value);
     case PL_SLOW_PORT_PRIV:
@@ -312,37 +336,69 @@ static __always_inline int pl_pol_test_bit(const struct pl_pol_mask *m, __u32 bi
     return (m->w[(bit / 64) & (PL_POL_MASK_WORDS - 1)] >> (bit % 64)) & 1;
 }
 
+enum pl_pol_verdict {
+    PL_VERDICT_PASS = 0,
+    PL_VERDICT_DENY = 1, /* the cgroup hook refuses the call */
+};
+
+/* State shared with the bpf_loop callbacks below: each loop body is then
+ * verified once, not once per iteration. */
+struct pl_pol_loop {
+    struct pl_pol_scratch *s;
+    struct task_struct *task;
+    __u32 hook;
+    __u32 tgid;
+    __u32 count;
+    __u32 cur_selector;
+    __u32 cur_group;
+    int group_holds;
+    __u32 word;
+    __u16 where;
+    int verdict;
+};
+
+static long pl_pol_slow_step(__u64 index, void *data)
+{
+    struct pl_pol_loop *l = data;
+    if (index >= l->count)
+        return 1;
+    __u32 key = l->hook << 16 | (__u32)index;
+    struct pl_pol_slow *m = bpf_map_lookup_elem(&pl_pol_slow_map, &key);
+    if (!m)
+        return 1;
+    if (m->selector != l->cur_selector || m->group != l->cur_group) {
+        if (!l->group_holds)
+            pl_pol_clear_bit(&l->s->match, l->cur_selector);
+        l->cur_selector = m->selector;
+        l->cur_group = m->group;
+        l->group_holds = 0;
+    }
+    if (l->group_holds || !pl_pol_test_bit(&l->s->match, m->selector))
+        return 0;
+    int holds = pl_pol_slow_holds(l->s, m, l->task, l->tgid);
+    l->group_holds = m->negate ? !holds : holds;
+    return 0;
+}
+
 /* Matchers that are not table lookups. Entries come grouped by (selector,
  * group): a group holds if any entry in it holds, a selector survives if all
  * its groups hold. Only selectors still standing are looked at. */
 static __always_inline void pl_pol_match_slow(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
                                               __u32 tgid)
 {
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    __u32 count = h->slow_count;
-    __u32 cur_selector = 0xffffffff, cur_group = 0xffffffff;
-    int group_holds = 1;
-    for (__u32 i = 0; i < PL_POL_SLOW_MAX; i++) {
-        if (i >= count)
-            break;
-        __u32 key = hook << 16 | i;
-        struct pl_pol_slow *m = bpf_map_lookup_elem(&pl_pol_slow_map, &key);
-        if (!m)
-            break;
-        if (m->selector != cur_selector || m->group != cur_group) {
-            if (!group_holds)
-                pl_pol_clear_bit(&s->match, cur_selector);
-            cur_selector = m->selector;
-            cur_group = m->group;
-            group_holds = 0;
-        }
-        if (group_holds || !pl_pol_test_bit(&s->match, m->selector))
-            continue;
-        int holds = pl_pol_slow_holds(s, m, task, tgid);
-        group_holds = m->negate ? !holds : holds;
-    }
-    if (!group_holds)
-        pl_pol_clear_bit(&s->match, cur_selector);
+    struct pl_pol_loop l = {
+        .s = s,
+        .task = (struct task_struct *)bpf_get_current_task(),
+        .hook = hook,
+        .tgid = tgid,
+        .count = h->slow_count,
+        .cur_selector = 0xffffffff,
+        .cur_group = 0xffffffff,
+        .group_holds = 1,
+    };
+    bpf_loop(PL_POL_SLOW_MAX, pl_pol_slow_step, &l, 0);
+    if (!l.group_holds)
+        pl_pol_clear_bit(&s->match, l.cur_selector);
 }
 
 /* Whether this selector may post now, per process and rateLimit. */
@@ -398,60 +454,68 @@ static __always_inline void pl_pol_post(struct pl_pol_scratch *s, const struct p
     pl_record_emit(&r);
 }
 
-enum pl_pol_verdict {
-    PL_VERDICT_PASS = 0,
-    PL_VERDICT_DENY = 1, /* the cgroup hook refuses the call */
-};
+static long pl_pol_act_step(__u64 index, void *data)
+{
+    struct pl_pol_loop *l = data;
+    struct pl_pol_scratch *s = l->s;
+    __u32 bit = l->word * 64 + (__u32)index;
+    if (!pl_pol_test_bit(&s->match, bit))
+        return 0;
+    __u32 key = l->hook << 16 | bit;
+    struct pl_pol_selector *sel = bpf_map_lookup_elem(&pl_pol_selectors, &key);
+    if (!sel)
+        return 0;
+    for (int w = 0; w < PL_POL_MASK_WORDS; w++)
+        s->match.w[w] &= ~sel->same_policy_later.w[w];
+    __u32 policy = sel->policy;
+    struct pl_pol_policy *p = bpf_map_lookup_elem(&pl_pol_policies, &policy);
+    if (!p || p->mode == PL_MODE_DISABLED)
+        return 0;
+    int enforce = p->mode == PL_MODE_ENFORCE;
+    int socket_hook = l->hook >= PL_HOOK_CONNECT;
+    __u16 flags = l->where | (enforce ? 0 : PL_POLF_MONITOR);
+    switch (sel->action) {
+    case PL_ACT_ALLOW:
+        return 0;
+    case PL_ACT_SIGKILL:
+    case PL_ACT_OVERRIDE: /* where the hook cannot refuse, the caller is killed instead */
+        if (enforce) {
+            if (socket_hook)
+                l->verdict = PL_VERDICT_DENY;
+            if (sel->action == PL_ACT_SIGKILL || !socket_hook)
+                bpf_send_signal(9);
+            flags |= PL_POLF_ENFORCED;
+        }
+        break;
+    case PL_ACT_SIGNAL:
+        if (enforce) {
+            bpf_send_signal(sel->signal);
+            flags |= PL_POLF_ENFORCED;
+        }
+        break;
+    case PL_ACT_DENY:
+        if (enforce) {
+            l->verdict = PL_VERDICT_DENY;
+            flags |= PL_POLF_ENFORCED;
+        }
+        break;
+    }
+    if (!sel->no_post && pl_pol_rate_allows(key, l->tgid, sel->rate_limit_ns))
+        pl_pol_post(s, sel, l->hook, flags);
+    return 0;
+}
 
 /* Acts on every matched selector that is its policy's first match. */
 static __always_inline int pl_pol_act(struct pl_pol_scratch *s, __u32 hook, __u32 tgid, __u16 where)
 {
-    int verdict = PL_VERDICT_PASS;
-    for (__u32 bit = 0; bit < PL_POL_SELECTORS; bit++) {
-        if (!pl_pol_test_bit(&s->match, bit))
+    struct pl_pol_loop l = {.s = s, .hook = hook, .tgid = tgid, .where = where, .verdict = PL_VERDICT_PASS};
+    for (__u32 w = 0; w < PL_POL_MASK_WORDS; w++) {
+        if (!s->match.w[w])
             continue;
-        __u32 key = hook << 16 | bit;
-        struct pl_pol_selector *sel = bpf_map_lookup_elem(&pl_pol_selectors, &key);
-        if (!sel)
-            continue;
-        for (int w = 0; w < PL_POL_MASK_WORDS; w++)
-            s->match.w[w] &= ~sel->same_policy_later.w[w];
-        __u32 policy = sel->policy;
-        struct pl_pol_policy *p = bpf_map_lookup_elem(&pl_pol_policies, &policy);
-        if (!p || p->mode == PL_MODE_DISABLED)
-            continue;
-        int enforce = p->mode == PL_MODE_ENFORCE;
-        __u16 flags = where | (enforce ? 0 : PL_POLF_MONITOR);
-        switch (sel->action) {
-        case PL_ACT_ALLOW:
-            continue;
-        case PL_ACT_SIGKILL:
-        case PL_ACT_OVERRIDE: /* where the hook cannot refuse, the caller is killed instead */
-            if (enforce) {
-                if (hook >= PL_HOOK_CONNECT)
-                    verdict = PL_VERDICT_DENY;
-                if (sel->action == PL_ACT_SIGKILL || hook < PL_HOOK_CONNECT)
-                    bpf_send_signal(9);
-                flags |= PL_POLF_ENFORCED;
-            }
-            break;
-        case PL_ACT_SIGNAL:
-            if (enforce) {
-                bpf_send_signal(sel->signal);
-                flags |= PL_POLF_ENFORCED;
-            }
-            break;
-        case PL_ACT_DENY:
-            if (enforce) {
-                verdict = PL_VERDICT_DENY;
-                flags |= PL_POLF_ENFORCED;
-            }
-            break;
-        }
-        if (!sel->no_post && pl_pol_rate_allows(key, tgid, sel->rate_limit_ns))
-            pl_pol_post(s, sel, hook, flags);
+        l.word = w;
+        bpf_loop(64, pl_pol_act_step, &l, 0);
     }
-    return verdict;
+    return l.verdict;
 }
 
 /* Matches the scratch's values against the hook's selectors and acts. */
