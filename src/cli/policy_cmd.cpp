@@ -101,6 +101,11 @@ policy::CompileEnv host_compile_env(const KernelFeatures& features, policy::Mode
         return st.st_ino;  // a cgroup v2 id is its directory's inode number
     };
     env.host_namespace = namespace_inode;
+    env.real_path = [](const std::string& path) {
+        std::error_code ec;
+        auto real = fs::canonical(path, ec);
+        return ec ? std::string() : real.string();
+    };
     return env;
 }
 

@@ -147,17 +147,34 @@ public:
         }
     }
 
+    // The values as written plus their real paths, where symlinks differ.
+    std::vector<std::string> binary_values(const BinaryMatch& m)
+    {
+        std::vector<std::string> out = m.values;
+        if (!env_.real_path || binary_family(m.op) == BinaryOp::Postfix)
+            return out;
+        for (const auto& v : m.values) {
+            const bool dir = v.size() > 1 && v.back() == '/';
+            std::string real = env_.real_path(dir ? v.substr(0, v.size() - 1) : v);
+            if (!real.empty() && dir)
+                real += '/';
+            if (!real.empty() && real != v && std::find(out.begin(), out.end(), real) == out.end())
+                out.push_back(real);
+        }
+        return out;
+    }
+
     void binaries(const std::vector<BinaryMatch>& matches)
     {
         for (const BinaryMatch& m : matches) {
-            BinarySet set{binary_family(m.op), m.values, m.follow_children};
+            BinarySet set{binary_family(m.op), binary_values(m), m.follow_children};
             auto it = std::find_if(b_.binary_sets.begin(), b_.binary_sets.end(),
                                    [&](const BinarySet& s) { return s.key() == set.key(); });
             if (it == b_.binary_sets.end()) {
                 if (b_.binary_sets.size() >= PL_POL_BINARY_SETS)
                     fail(m.loc, fmt::format("more than {} distinct matchBinaries value lists over all policies",
                                             PL_POL_BINARY_SETS));
-                for (const auto& v : m.values)
+                for (const auto& v : set.values)
                     if (v.size() > PL_POL_LPM_STR_MAX)
                         fail(m.loc, fmt::format("binary path '{}...' is longer than the {} bytes matched in the "
                                                 "kernel",

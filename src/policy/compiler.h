@@ -26,6 +26,10 @@ struct CompileEnv {
     std::function<std::optional<std::uint64_t>(const std::string&)> cgroup_id;
     // The agent's own namespace inode, for matchNamespaces "host_ns".
     std::function<std::uint32_t(NamespaceKind)> host_namespace;
+    // A path with its symlinks resolved (empty if it does not exist): the
+    // kernel sees binaries by their real path, so on a merged-/usr system a
+    // matchBinaries "/bin/bash" must also name /usr/bin/bash.
+    std::function<std::string(const std::string&)> real_path;
 };
 
 struct CompileError {

@@ -15,20 +15,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/agent_process.h"
+
 namespace {
 
 const std::string kFalcoRules = PALISADE_CORPUS_DIR "/falco-rules/falco_rules.yaml";
 const std::string kActions = PALISADE_ACTIONS_BIN;
 
-std::string temp(const std::string& name) { return "/tmp/palisade-e2e-" + std::to_string(getpid()) + "-" + name; }
-
-std::string slurp(const std::string& path)
-{
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using palisade::test::slurp;
+std::string temp(const std::string& name) { return palisade::test::temp_path(name); }
 
 void run(const std::string& command) { ASSERT_EQ(std::system(command.c_str()), 0) << command; }
 
@@ -36,34 +31,10 @@ void run(const std::string& command) { ASSERT_EQ(std::system(command.c_str()), 0
 std::vector<nlohmann::json> alerts_for(const std::vector<std::string>& rules,
                                        const std::function<void(pid_t agent)>& actions)
 {
-    const auto out = temp("alerts"), err = temp("err"), ready = temp("ready");
-    unlink(ready.c_str());
-    pid_t agent = fork();
-    if (agent == 0) {
-        freopen(out.c_str(), "w", stdout);
-        freopen(err.c_str(), "w", stderr);
-        std::vector<std::string> args = {PALISADE_BIN, "run", "--lock-file", temp("lock"), "--ready-file", ready};
-        for (const auto& r : rules)
-            args.insert(args.end(), {"-r", r});
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(PALISADE_BIN, argv.data());
-        _exit(127);
-    }
-    for (int i = 0; i < 1000 && access(ready.c_str(), F_OK) != 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    EXPECT_EQ(access(ready.c_str(), F_OK), 0) << slurp(err);
-    actions(agent);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    kill(agent, SIGINT);
-    waitpid(agent, nullptr, 0);
-    std::vector<nlohmann::json> alerts;
-    std::istringstream lines(slurp(out));
-    for (std::string line; std::getline(lines, line);)
-        alerts.push_back(nlohmann::json::parse(line));
-    return alerts;
+    std::vector<std::string> args;
+    for (const auto& r : rules)
+        args.insert(args.end(), {"-r", r});
+    return palisade::test::run_agent_around(args, actions).lines;
 }
 
 // The first alert of `rule` whose output_fields[key] == value.

@@ -1,0 +1,341 @@
+// TracingPolicy and NetworkPolicy enforcement on real acts: the agent runs
+// with the seeds' policies, real programs try what they forbid, and the act
+// must not take effect (enforce) or only be reported (monitor).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "proc/proc_snapshot.h"
+#include "support/agent_process.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using palisade::test::run_agent_around;
+using palisade::test::slurp;
+using palisade::test::temp_path;
+
+const std::string kExamples = PALISADE_SOURCE_DIR "/policies/examples/";
+
+struct Shell {
+    int status = 0;
+    std::string out;
+    bool killed() const { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
+};
+
+// Runs `command` under /bin/sh with stdout to a file; the shell itself execs
+// the last command, so a SIGKILL shows in the status.
+Shell shell(const std::string& command)
+{
+    const std::string out = temp_path("shell-out");
+    pid_t child = fork();
+    if (child == 0) {
+        freopen(out.c_str(), "w", stdout);
+        execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
+        _exit(127);
+    }
+    Shell r;
+    waitpid(child, &r.status, 0);
+    r.out = slurp(out);
+    return r;
+}
+
+std::vector<nlohmann::json> policy_events(const palisade::test::AgentOutput& output)
+{
+    std::vector<nlohmann::json> events;
+    for (const auto& line : output.lines)
+        if (line.value("type", "") == "policy")
+            events.push_back(line);
+    return events;
+}
+
+palisade::test::AgentOutput with_policies(const std::vector<std::string>& paths, const std::string& mode,
+                                          const std::function<void()>& acts)
+{
+    std::vector<std::string> args = {"--no-rules", "-e", "exec", "--policy-mode", mode};
+    for (const auto& p : paths)
+        args.insert(args.end(), {"-p", p});
+    return run_agent_around(args, [&](pid_t) { acts(); });
+}
+
+std::string events_text(const std::vector<nlohmann::json>& events)
+{
+    std::string text;
+    for (const auto& e : events)
+        text += e["policy"].dump() + "\n";
+    return text;
+}
+
+void copy_file(const std::string& from, const std::string& to)
+{
+    fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+    chmod(to.c_str(), 0755);
+}
+
+TEST(PolicyEnforcement, CryptoMinerIsKilledBeforeItsFirstInstruction)
+{
+    copy_file("/bin/echo", "/tmp/xmrig");
+    Shell run;
+    auto out = with_policies({kExamples + "block-crypto-mining.yaml"}, "enforce",
+                             [&] { run = shell("exec /tmp/xmrig mined"); });
+    EXPECT_TRUE(run.killed()) << run.status;
+    EXPECT_EQ(run.out, "");  // killed at execve entry: not one instruction ran
+    auto events = policy_events(out);
+    ASSERT_EQ(events.size(), 1u) << out.log;
+    EXPECT_EQ(events[0]["policy"]["name"], "block-crypto-mining");
+    EXPECT_EQ(events[0]["policy"]["hook"], "sys_execve");
+    EXPECT_EQ(events[0]["policy"]["action"], "sigkill");
+    EXPECT_EQ(events[0]["policy"]["enforced"], true);
+    EXPECT_EQ(events[0]["policy"]["arg"], "/tmp/xmrig");
+    EXPECT_TRUE(events[0].contains("parent")) << "the process lineage comes with the event";
+
+    // Monitor mode: the same act runs and is only reported.
+    out = with_policies({kExamples + "block-crypto-mining.yaml"}, "monitor",
+                        [&] { run = shell("exec /tmp/xmrig mined"); });
+    EXPECT_EQ(run.status, 0);
+    EXPECT_EQ(run.out, "mined\n");
+    events = policy_events(out);
+    ASSERT_EQ(events.size(), 1u) << out.log;
+    EXPECT_EQ(events[0]["policy"]["mode"], "monitor");
+    EXPECT_EQ(events[0]["policy"]["enforced"], false);
+    unlink("/tmp/xmrig");
+}
+
+TEST(PolicyEnforcement, RelativePathsAreMatchedAbsolute)
+{
+    copy_file("/bin/echo", "/tmp/xmrig");
+    Shell run;
+    auto out = with_policies({kExamples + "block-crypto-mining.yaml"}, "enforce",
+                             [&] { run = shell("cd /tmp && exec ./xmrig mined"); });
+    EXPECT_TRUE(run.killed());
+    EXPECT_EQ(run.out, "");
+    unlink("/tmp/xmrig");
+}
+
+TEST(PolicyEnforcement, SensitiveFileIsNotRead)
+{
+    Shell absolute, relative, allowed;
+    auto out = with_policies({kExamples + "sensitive-file-access.yaml"}, "enforce", [&] {
+        absolute = shell("exec cat /etc/shadow");
+        relative = shell("cd /etc && exec cat ./shadow");
+        allowed = shell("exec cat /etc/hostname");
+    });
+    EXPECT_TRUE(absolute.killed());
+    EXPECT_EQ(absolute.out, "");
+    EXPECT_TRUE(relative.killed());
+    EXPECT_EQ(relative.out, "");
+    EXPECT_EQ(allowed.status, 0);
+    EXPECT_NE(allowed.out, "");
+    auto events = policy_events(out);
+    ASSERT_GE(events.size(), 2u) << out.log;
+    EXPECT_EQ(events[0]["policy"]["name"], "sensitive-file-access");
+    EXPECT_EQ(events[0]["policy"]["hook"], "fd_install");
+    EXPECT_EQ(events[0]["policy"]["arg"], "/etc/shadow");
+}
+
+TEST(PolicyEnforcement, AuthorizedKeysAreNeitherReadNorWritten)
+{
+    const std::string dir = temp_path("home");
+    fs::create_directories(dir + "/.ssh");
+    const std::string keys = dir + "/.ssh/authorized_keys";
+    std::ofstream(keys) << "ssh-ed25519 AAAA original\n";
+    Shell append, read;
+    auto out = with_policies({kExamples + "protect-ssh-authorized-keys.yaml"}, "enforce", [&] {
+        append = shell("echo ssh-ed25519 evil >> " + keys);
+        read = shell("exec cat " + keys);
+    });
+    EXPECT_TRUE(append.killed());
+    EXPECT_TRUE(read.killed());
+    EXPECT_EQ(read.out, "");
+    EXPECT_EQ(slurp(keys), "ssh-ed25519 AAAA original\n");
+    auto events = policy_events(out);
+    ASSERT_EQ(events.size(), 2u) << events_text(events) << out.log;
+    EXPECT_EQ(events[0]["policy"]["hook"], "lsm/file_open");
+    EXPECT_EQ(events[0]["policy"]["action"], "override");
+    EXPECT_NE(out.log.find("Override needs BPF LSM"), std::string::npos) << "the degradation is logged";
+    fs::remove_all(dir);
+}
+
+TEST(PolicyEnforcement, PackageManagersAreDenied)
+{
+    ASSERT_TRUE(fs::exists("/usr/bin/apt-get")) << "Debian's apt-get is the package manager tried here";
+    Shell run;
+    auto out = with_policies({kExamples + "deny-package-managers.yaml"}, "enforce",
+                             [&] { run = shell("exec /usr/bin/apt-get --version"); });
+    EXPECT_TRUE(run.killed());
+    EXPECT_EQ(run.out, "");
+    out = with_policies({kExamples + "deny-package-managers.yaml"}, "monitor",
+                        [&] { run = shell("exec /usr/bin/apt-get --version"); });
+    EXPECT_EQ(run.status, 0);
+    EXPECT_NE(run.out.find("apt"), std::string::npos);
+    EXPECT_EQ(policy_events(out).size(), 1u);
+}
+
+// A listening socket on loopback that tells whether anyone connected.
+struct Listener {
+    int fd = -1;
+    int port = 0;
+    explicit Listener(const char* ip, int wanted_port = 0)
+    {
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(wanted_port);
+        inet_pton(AF_INET, ip, &addr.sin_addr);
+        EXPECT_EQ(bind(fd, (sockaddr*)&addr, sizeof(addr)), 0) << strerror(errno);
+        listen(fd, 8);
+        socklen_t len = sizeof(addr);
+        getsockname(fd, (sockaddr*)&addr, &len);
+        port = ntohs(addr.sin_port);
+    }
+    ~Listener() { close(fd); }
+    bool accepted_any()
+    {
+        int c = accept(fd, nullptr, nullptr);
+        if (c >= 0)
+            close(c);
+        return c >= 0;
+    }
+};
+
+TEST(PolicyEnforcement, ReverseShellConnectionIsNeverEstablished)
+{
+    Listener listener("127.0.0.1");
+    Shell bash_shell, other;
+    const std::string connect = "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(listener.port) + "; echo connected";
+    auto out = with_policies({kExamples + "block-reverse-shell.yaml"}, "enforce", [&] {
+        bash_shell = shell("exec /bin/bash -c '" + connect + "'");
+    });
+    EXPECT_TRUE(bash_shell.killed());
+    EXPECT_EQ(bash_shell.out, "");
+    EXPECT_FALSE(listener.accepted_any()) << "the connection must never be established";
+    auto events = policy_events(out);
+    ASSERT_EQ(events.size(), 1u) << out.log;
+    EXPECT_EQ(events[0]["policy"]["name"], "block-reverse-shell");
+    EXPECT_EQ(events[0]["policy"]["remote"]["addr"], "127.0.0.1");
+    EXPECT_EQ(events[0]["policy"]["remote"]["port"], listener.port);
+}
+
+// Connects from inside `cgroup` (a cgroup v2 directory) and returns the errno
+// of each attempt (0 = connected).
+std::vector<int> connect_from_cgroup(const std::string& cgroup, const std::vector<std::pair<std::string, int>>& to)
+{
+    int pipe_fds[2];
+    EXPECT_EQ(pipe(pipe_fds), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        std::ofstream(cgroup + "/cgroup.procs") << getpid() << std::endl;
+        for (const auto& [ip, port] : to) {
+            int s = socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in addr{};
+            addr.sin_family = AF_INET;
+            addr.sin_port = htons(port);
+            inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+            int err = connect(s, (sockaddr*)&addr, sizeof(addr)) == 0 ? 0 : errno;
+            close(s);
+            if (write(pipe_fds[1], &err, sizeof(err)) != sizeof(err))
+                _exit(1);
+        }
+        _exit(0);
+    }
+    close(pipe_fds[1]);
+    std::vector<int> errors;
+    for (int err; read(pipe_fds[0], &err, sizeof(err)) == sizeof(err);)
+        errors.push_back(err);
+    close(pipe_fds[0]);
+    waitpid(child, nullptr, 0);
+    return errors;
+}
+
+TEST(NetworkPolicy, EgressAllowListRefusesEverythingElseWithEperm)
+{
+    const std::string cgroup2 = palisade::find_cgroup2_mount();
+    ASSERT_FALSE(cgroup2.empty()) << "this machine has a cgroup v2 hierarchy";
+    const std::string name = "palisade-test-" + std::to_string(getpid());
+    const std::string cgroup = cgroup2 + "/" + name;
+    ASSERT_TRUE(fs::create_directory(cgroup)) << cgroup;
+    const std::string policy = temp_path("egress.yaml");
+    std::ofstream(policy) << "apiVersion: palisade.dev/v1alpha1\n"
+                             "kind: NetworkPolicy\n"
+                             "metadata: {name: runner-egress}\n"
+                             "spec:\n"
+                             "  cgroups: [\"/"
+                          << name
+                          << "\"]\n"
+                             "  egress:\n"
+                             "    default: deny\n"
+                             "    allow:\n"
+                             "      - cidrs: [\"127.0.0.1/32\"]\n"
+                             "        ports: [8080]\n";
+    Listener allowed("127.0.0.1", 8080);
+    std::vector<int> inside;
+    int outside = 0;
+    auto out = run_agent_around({"--no-rules", "-e", "exec", "-p", policy}, [&](pid_t) {
+        inside = connect_from_cgroup(cgroup, {{"127.0.0.1", 8080}, {"127.0.0.2", 8080}, {"127.0.0.1", 8081}});
+        // The same refused port from outside the cgroup: the kernel's own answer.
+        outside = connect_from_cgroup(cgroup2, {{"127.0.0.1", 8081}}).at(0);
+    });
+    ASSERT_EQ(inside.size(), 3u);
+    EXPECT_EQ(inside[0], 0) << strerror(inside[0]);
+    EXPECT_EQ(inside[1], EPERM) << strerror(inside[1]);
+    EXPECT_EQ(inside[2], EPERM) << strerror(inside[2]);
+    EXPECT_EQ(outside, ECONNREFUSED) << "the policy applies to its cgroup only";
+    EXPECT_TRUE(allowed.accepted_any());
+    auto events = policy_events(out);
+    ASSERT_EQ(events.size(), 2u) << events_text(events) << out.log;
+    EXPECT_EQ(events[0]["policy"]["action"], "deny");
+    EXPECT_EQ(events[0]["policy"]["remote"]["addr"], "127.0.0.2");
+    EXPECT_EQ(events[1]["policy"]["remote"]["port"], 8081);
+    rmdir(cgroup.c_str());
+    unlink(policy.c_str());
+}
+
+TEST(PolicyReload, FilesAddedChangedAndBrokenWhileRunning)
+{
+    const std::string dir = temp_path("policies");
+    fs::create_directories(dir);
+    copy_file("/bin/echo", "/tmp/xmrig");
+    const std::string seed = slurp(kExamples + "block-crypto-mining.yaml");
+    std::vector<Shell> runs;
+    auto wait_reload = [] { std::this_thread::sleep_for(std::chrono::milliseconds(1500)); };
+    auto out = with_policies({dir}, "enforce", [&] {
+        runs.push_back(shell("exec /tmp/xmrig 1"));  // no policy yet
+        std::ofstream(dir + "/miner.yaml") << seed;
+        wait_reload();
+        runs.push_back(shell("exec /tmp/xmrig 2"));  // enforced
+        std::string monitor = seed;
+        monitor.replace(monitor.find("spec:\n"), 6, "spec:\n  options:\n  - name: policy-mode\n    value: monitor\n");
+        std::ofstream(dir + "/miner.yaml") << monitor;
+        wait_reload();
+        runs.push_back(shell("exec /tmp/xmrig 3"));  // monitored
+        std::ofstream(dir + "/miner.yaml") << seed;
+        std::ofstream(dir + "/broken.yaml") << "apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nspec: [\n";
+        wait_reload();
+        runs.push_back(shell("exec /tmp/xmrig 4"));  // the broken set is refused: still monitored
+    });
+    ASSERT_EQ(runs.size(), 4u);
+    EXPECT_EQ(runs[0].out, "1\n");
+    EXPECT_TRUE(runs[1].killed());
+    EXPECT_EQ(runs[2].out, "3\n");
+    EXPECT_EQ(runs[3].out, "4\n");
+    EXPECT_NE(out.log.find("broken.yaml:4:1: error: invalid YAML"), std::string::npos) << out.log;
+    EXPECT_NE(out.log.find("previous policies keep running"), std::string::npos) << out.log;
+    fs::remove_all(dir);
+    unlink("/tmp/xmrig");
+}
+
+}  // namespace
