@@ -19,7 +19,7 @@ chart=deploy/helm/palisade
 manifest=deploy/kubernetes/palisade-daemonset.yaml
 
 # --- tools ------------------------------------------------------------------
-apt_packages=(yamllint shellcheck systemd util-linux)
+apt_packages=(yamllint shellcheck systemd util-linux strace binutils)
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
 missing=()
 for pkg in "${apt_packages[@]}"; do
@@ -183,7 +183,7 @@ sed "s#/usr/local/bin/palisade#${bin:-/bin/true}#" "$unit" >"$out/unit/palisade.
 check "systemd-analyze verify (ExecStart: ${bin:-/bin/true})" systemd-analyze verify "$out/unit/palisade.service"
 check "systemd-analyze security: exposure at most 3.0" \
   systemd-analyze security --offline=yes --threshold=30 --no-pager "$out/unit/palisade.service"
-check "unit: ExecStart flags, capability set, sandbox keeps bpffs writable" \
+check "unit: ExecStart flags, capability set, bpffs writable${smoke:+, system calls of a traced run allowed}" \
   node_tool check-manifest.mjs --unit "$unit" --unit-conf deploy/systemd/palisade.conf "${common[@]}" "${smoke[@]}"
 sed 's/^ReadWritePaths=-\/sys\/fs\/bpf$//' "$unit" >"$out/unit-rw.service"
 refuses "the unit check refuses ProtectKernelTunables without bpffs writable" 'leaves bpffs read-only' \
@@ -195,6 +195,11 @@ staged_install() {
     cmp "$unit" "$stage/etc/systemd/system/palisade.service" &&
     cmp deploy/systemd/palisade.conf "$stage/etc/palisade/palisade.conf"
 }
+if ((${#smoke[@]})); then
+  sed 's/^SystemCallFilter=.*/SystemCallFilter=@system-service perf_event_open/' "$unit" >"$out/unit-nobpf.service"
+  refuses "the traced run refuses a SystemCallFilter without bpf" 'SystemCallFilter denies system calls the agent made: bpf' \
+    node_tool check-manifest.mjs --unit "$out/unit-nobpf.service" --unit-conf deploy/systemd/palisade.conf "${common[@]}" "${smoke[@]}"
+fi
 if [[ -n $bin ]]; then
   check "scripts/install-host.sh stages binary, rules, unit, settings (DESTDIR)" staged_install
 else
@@ -212,12 +217,19 @@ check "dockerfile-utils lint $containerfile" "$dockerfile_utils" lint "$containe
 printf 'FROM debian:12\nRUNN true\nCOPY --frm=x a b\n' >"$out/Bad.Containerfile"
 refuses "dockerfile-utils refuses an unknown instruction and flag" 'Unknown instruction: RUNN' "$dockerfile_utils" lint "$out/Bad.Containerfile"
 # The words of the runtime stage's apt-get install line that name packages.
-mapfile -t runtime_packages < <(sed -n '/^FROM .*debian:12-slim/,$p' "$containerfile" |
+mapfile -t runtime_packages < <(sed -n '/^FROM \${RUNTIME_IMAGE}/,$p' "$containerfile" |
   sed -n '/apt-get install/,/rm -rf/p' | grep -oE '(^|[[:space:]])(lib|zlib)[a-z0-9.+-]*' | tr -d ' ' | sort -u)
 in_debian() {
   local p
+  ((${#runtime_packages[@]})) || { echo "no runtime packages found in $containerfile"; return 1; }
   for p in "${runtime_packages[@]}"; do apt-cache show --no-all-versions "$p" >/dev/null || return 1; done
 }
+debian_bases() {
+  grep -qx 'ARG BUILD_IMAGE=docker.io/library/debian:12' "$containerfile" &&
+    grep -qx 'ARG RUNTIME_IMAGE=docker.io/library/debian:12-slim' "$containerfile" &&
+    [[ $(grep -c '^FROM ' "$containerfile") -eq 2 ]]
+}
+check "two stages, on debian:12 and debian:12-slim" debian_bases
 check "runtime packages exist in Debian 12: ${runtime_packages[*]}" in_debian
 # The packages of every shared library the binary loads (ldd: the whole
 # closure), less the ones debian:12-slim has (libc6; libstdc++6 and libgcc-s1,

@@ -337,7 +337,61 @@ function checkUnit(unitFile, confFile) {
     };
     const runArgs = args.map(map).filter((a, i, all) => a !== "--stats-file" && all[i - 1] !== "--stats-file");
     smoke(where, runArgs, caps, scratch);
+    if (flag("--smoke")) sandbox(where, runArgs, caps, directives);
   }
+}
+
+// The unit's sandbox against what the agent does: strace a run of the agent
+// (the unit's arguments and capabilities) and check every system call it made
+// is in SystemCallFilter, every socket family in RestrictAddressFamilies, and
+// nothing MemoryDenyWriteExecute forbids. It sees what a 3 s run does, not
+// every path of the agent.
+function syscallGroups() {
+  const text = spawnSync("systemd-analyze", ["syscall-filter", "--no-pager"], { encoding: "utf8" }).stdout ?? "";
+  const groups = {};
+  let cur;
+  for (const line of text.split("\n")) {
+    if (/^@/.test(line)) groups[(cur = line.trim())] = [];
+    else {
+      const m = /^\s+([-@a-z_0-9]+)\s*$/.exec(line);
+      if (m && cur) groups[cur].push(m[1]);
+    }
+  }
+  return groups;
+}
+
+function sandbox(where, args, caps, directives) {
+  const filter = (directives.SystemCallFilter ?? []).join(" ").split(/\s+/).filter(Boolean);
+  const groups = syscallGroups();
+  const allowed = new Set();
+  const expand = (x) => {
+    if (!x.startsWith("@")) return allowed.add(x);
+    if (!groups[x]) return fail(`${where}: SystemCallFilter names unknown group ${x}`);
+    groups[x].forEach((y) => expand(y));
+  };
+  filter.forEach((x) => expand(x));
+  const log = join(scratch, "agent.strace");
+  const bounding = ["-all", ...caps.map((c) => "+" + c.toLowerCase())].join(",");
+  const r = spawnSync("setpriv", ["--no-new-privs", "--bounding-set", bounding, "--inh-caps", "-all", "--",
+    "strace", "-f", "-qq", "-o", log, bin, ...args, "--duration", "3"], { encoding: "utf8", timeout: 90000 });
+  if (r.status !== 0) return fail(`${where}: the agent under strace failed (exit ${r.status}): ${(r.stderr ?? "").trim().split("\n").pop()}`);
+  const used = new Set();
+  const families = new Set();
+  for (const line of readFileSync(log, "utf8").split("\n")) {
+    const m = /^\d+\s+([a-z_0-9]+)\((.*)$/.exec(line);
+    if (!m) continue;
+    used.add(m[1]);
+    if (m[1] === "socket") families.add(m[2].split(",")[0]);
+    if ((directives.MemoryDenyWriteExecute ?? [])[0] === "yes" &&
+        ((m[1] === "mmap" && /PROT_WRITE/.test(m[2]) && /PROT_EXEC/.test(m[2])) ||
+         (/^(pkey_)?mprotect$/.test(m[1]) && /PROT_EXEC/.test(m[2]))))
+      fail(`${where}: MemoryDenyWriteExecute=yes forbids what the agent did: ${line.slice(0, 120)}`);
+  }
+  const denied = [...used].filter((c) => !allowed.has(c));
+  if (denied.length) fail(`${where}: SystemCallFilter denies system calls the agent made: ${denied.join(", ")}`);
+  const afs = new Set((directives.RestrictAddressFamilies ?? [""])[0].split(/\s+/).filter(Boolean));
+  for (const f of families) if (afs.size && !afs.has(f)) fail(`${where}: RestrictAddressFamilies denies ${f}, which the agent used`);
+  if (!denied.length) notes.push(`${where}: the ${used.size} system calls of a traced run are all in SystemCallFilter`);
 }
 
 if (opt("--render")) checkRender(opt("--render"));
