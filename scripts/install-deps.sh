@@ -9,7 +9,7 @@ packages=(
   # BPF: compiler, skeleton generator, loader library
   clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
   # libraries
-  libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libre2-dev
+  libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libre2-dev libcpp-httplib-dev
   # tests and benchmarks (libclang-rt: libFuzzer and the sanitizers for clang)
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   # kernel tests use these tools

@@ -227,7 +227,7 @@ function checkRender(file) {
   const local = {};  // container path -> the file the smoke test uses
   const external = new Set();  // files of ConfigMaps made outside the chart
   for (let i = 0; i < args.length - 1; i++) {
-    if (args[i] !== "-r" && args[i] !== "--rules" && !pending.has(args[i])) continue;
+    if (!["-r", "--rules", "-p", "--policy"].includes(args[i]) && !pending.has(args[i])) continue;
     const path = args[i + 1];
     if (!path.startsWith("/")) continue;
     if (path.startsWith("/usr/share/palisade/rules/")) {

@@ -21,6 +21,7 @@
 #include "event/syscalls.h"
 #include "loader/sensor.h"
 #include "loader/system.h"
+#include "metrics/metrics_server.h"
 #include "output/format.h"
 #include "proc/proc_snapshot.h"
 #include "proc/process_cache.h"
@@ -129,6 +130,35 @@ public:
                            "\"policies_loaded\":{}}}",
                            events_total_, kernel.dropped_total(), kernel.emitted_total(), decode_errors_, by_type,
                            cache_.size(), cache_.evictions(), alerts_total_, policy_events_total_, policies_.size());
+    }
+
+    // The same counters in Prometheus' text format.
+    std::string prometheus(const Sensor* sensor) const
+    {
+        std::string out;
+        const SensorStats kernel = sensor ? sensor->stats() : SensorStats{};
+        for (std::size_t t = PL_EV_EXEC; t < PL_EV_TYPE_MAX; ++t)
+            append_metric(out, "palisade_events_total", "Events decoded, by type.", "counter", events_by_type_[t],
+                          fmt::format("type=\"{}\"", event_type_name(EventType(t))));
+        for (std::size_t t = PL_EV_EXEC; t < PL_EV_TYPE_MAX; ++t)
+            append_metric(out, "palisade_kernel_drops_total",
+                          "Records the kernel could not write: ring buffer full.", "counter", kernel.dropped[t],
+                          fmt::format("type=\"{}\"", event_type_name(EventType(t))));
+        append_metric(out, "palisade_decode_errors_total", "Records refused by the decoder.", "counter",
+                      decode_errors_);
+        append_metric(out, "palisade_alerts_total", "Rule alerts written.", "counter", alerts_total_);
+        append_metric(out, "palisade_policy_events_total", "Policy events written.", "counter",
+                      policy_events_total_);
+        append_metric(out, "palisade_policies_loaded", "Policies enforced or monitored now.", "gauge",
+                      policies_.size());
+        append_metric(out, "palisade_process_cache_size", "Process images cached.", "gauge", cache_.size());
+        append_metric(out, "palisade_process_cache_evictions_total", "Images dropped to bound the cache.",
+                      "counter", cache_.evictions());
+        if (sensor)
+            for (const auto& line : sensor->features().degraded())
+                append_metric(out, "palisade_degraded", "Kernel features missing here, and what replaces them.",
+                              "gauge", 1, fmt::format("feature=\"{}\"", line.substr(0, line.find(':'))));
+        return out;
     }
 
     std::uint64_t events_total() const { return events_total_; }
@@ -263,6 +293,8 @@ void add_run_command(CLI::App& app, RunOptions& o)
     run->add_option("--stats-interval", o.stats_interval_s, "Seconds between --stats lines")->capture_default_str();
     run->add_option("--stats-file", o.stats_file, "Rewrite this file with JSON counters every second and at exit");
     run->add_option("--ready-file", o.ready_file, "Create this file once every hook is attached");
+    run->add_option("--metrics-addr", o.metrics_addr,
+                    "Serve Prometheus metrics on HOST:PORT (/metrics) with a health check (/healthz)");
     run->add_option("--record", o.record_file, "Also write every raw record to this file for replay");
     run->add_option("--replay", o.replay_file, "Read records from a recording instead of the kernel");
     run->add_option("--lock-file", o.lock_file, "Lock that keeps a second agent from starting")
@@ -309,6 +341,11 @@ int run_agent(const RunOptions& o)
         spdlog::error("{}", error);
         return 1;
     }
+    std::unique_ptr<MetricsServer> metrics;
+    if (!o.metrics_addr.empty() && !(metrics = MetricsServer::start(o.metrics_addr, &error))) {
+        spdlog::error("{}", error);
+        return 1;
+    }
     install_signal_handlers();
     static char stdout_buffer[1 << 16];
     std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
@@ -332,6 +369,7 @@ int run_agent(const RunOptions& o)
         sensor_options.groups = groups;
         sensor_options.ringbuf_bytes = o.ringbuf_mb << 20;
         sensor_options.exclude_tgid = getpid();
+        sensor_options.policies = !o.policy_paths.empty();
         sensor = Sensor::start(sensor_options, &error);
         if (!sensor) {
             spdlog::error("{}", error);
@@ -392,8 +430,11 @@ int run_agent(const RunOptions& o)
             drops_at_last_stats = drops;
             last_stats = now;
         }
-        if (!o.stats_file.empty() && now - last_stats_file >= std::chrono::seconds(1)) {
-            write_file_atomically(o.stats_file, pipeline.stats_json(sensor.get()));
+        if (now - last_stats_file >= std::chrono::seconds(1)) {
+            if (!o.stats_file.empty())
+                write_file_atomically(o.stats_file, pipeline.stats_json(sensor.get()));
+            if (metrics)
+                metrics->publish(pipeline.prometheus(sensor.get()));
             last_stats_file = now;
         }
         if (input.exhausted())

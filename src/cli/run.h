@@ -19,6 +19,7 @@ struct RunOptions {
     double stats_interval_s = 5;
     std::string stats_file;
     std::string ready_file;
+    std::string metrics_addr;              // HOST:PORT for /metrics and /healthz; empty = none
     std::string record_file;
     std::string replay_file;
     std::string lock_file = "/run/palisade.lock";

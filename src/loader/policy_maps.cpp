@@ -89,6 +89,10 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
 {
     Impl& impl = *impl_;
     sensor& skel = *impl.skel;
+    if (bpf_program__fd(skel.progs.pl_pol_sys_enter) < 0) {
+        *error = "the sensor was started without its enforcement programs (SensorOptions.policies)";
+        return false;
+    }
     const policy::KernelTables& old = impl.policy_tables;
 
     // Hooks first: while the tables change, a hook without selectors is skipped.

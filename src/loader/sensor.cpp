@@ -127,6 +127,13 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
     const int cpus = libbpf_num_possible_cpus();
     bpf_map__set_max_entries(skel.maps.pl_scratch_map, cpus > 0 ? cpus : 1);
     bpf_map__set_max_entries(skel.maps.pl_events, options.ringbuf_bytes);
+    if (!options.policies) {
+        for (bpf_program* prog :
+             {skel.progs.pl_pol_sys_enter, skel.progs.pl_pol_exec, skel.progs.pl_pol_fork, skel.progs.pl_pol_connect4,
+              skel.progs.pl_pol_connect6, skel.progs.pl_pol_sendmsg4, skel.progs.pl_pol_sendmsg6,
+              skel.progs.pl_pol_bind4, skel.progs.pl_pol_bind6})
+            bpf_program__set_autoload(prog, false);
+    }
     if (int err = sensor__load(&skel)) {
         *error = fmt::format("the kernel refused the BPF sensor ({}); rerun with --log-level debug for the "
                              "verifier log",

@@ -30,6 +30,9 @@ struct SensorOptions {
     std::set<std::string> groups;              // from parse_event_groups
     std::uint32_t ringbuf_bytes = 16u << 20;   // power of two, >= page size
     std::uint32_t exclude_tgid = 0;            // the agent itself; 0 = none
+    // Load the enforcement programs. Off by default: the cgroup socket
+    // programs need CAP_NET_ADMIN to load, which a monitoring agent lacks.
+    bool policies = false;
 };
 
 struct SensorStats {

@@ -97,20 +97,18 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- range .Values.policies.existingConfigMaps }}
 {{- $cm := .name }}
 {{- range .files }}
-- {{ $.Values.agent.flags.policy }}
+- --policy
 - {{ printf "%s/configmaps/%s/%s" (include "palisade.policiesDir" $) $cm . | quote }}
 {{- end }}
 {{- end }}
 {{- range $file, $_ := .Values.policies.files }}
-- {{ $.Values.agent.flags.policy }}
+- --policy
 - {{ printf "%s/inline/%s" (include "palisade.policiesDir" $) $file | quote }}
 {{- end }}
-{{- if eq .Values.mode "enforce" }}
-- {{ .Values.agent.flags.mode }}
-- enforce
-{{- end }}
+- --policy-mode
+- {{ .Values.mode }}
 {{- if .Values.metrics.enabled }}
-- {{ .Values.agent.flags.metricsAddr }}
+- --metrics-addr
 - {{ printf "0.0.0.0:%d" (int .Values.metrics.port) | quote }}
 {{- end }}
 {{- range .Values.agent.extraArgs }}
