@@ -21,6 +21,7 @@
 #include "loader/sensor.h"
 #include "loader/system.h"
 #include "output/format.h"
+#include "proc/cgroup_hierarchy.h"
 #include "proc/proc_snapshot.h"
 #include "proc/process_cache.h"
 #include "source/record_file.h"
@@ -279,6 +280,8 @@ int run_agent(const RunOptions& o)
         sensor_options.groups = groups;
         sensor_options.ringbuf_bytes = o.ringbuf_mb << 20;
         sensor_options.exclude_tgid = getpid();
+        const CgroupHierarchy hierarchy = choose_cgroup_hierarchy();
+        sensor_options.cgroup_hierarchy = hierarchy.id;
         sensor = Sensor::start(sensor_options, &error);
         if (!sensor) {
             spdlog::error("{}", error);
@@ -290,7 +293,9 @@ int run_agent(const RunOptions& o)
                      fmt::join(sensor->attached_hooks(), ", "));
         // Hooks are live first, so no process is missed; the snapshot then
         // gives processes that predate the agent their identity and lineage.
-        for (const auto& record : snapshot_processes())
+        spdlog::info("container identity from the {} cgroup hierarchy",
+                     hierarchy.controller.empty() ? "unified" : hierarchy.controller);
+        for (const auto& record : snapshot_processes("/proc", hierarchy))
             handle(record);
         if (!o.ready_file.empty())
             std::ofstream(o.ready_file) << getpid() << '\n';

@@ -29,6 +29,9 @@ struct SensorOptions {
     std::set<std::string> groups;              // from parse_event_groups
     std::uint32_t ringbuf_bytes = 16u << 20;   // power of two, >= page size
     std::uint32_t exclude_tgid = 0;            // the agent itself; 0 = none
+    // enum pl_cgroup_hierarchy exec records take the cgroup path from
+    // (choose_cgroup_hierarchy decides; the /proc snapshot must use the same).
+    std::uint32_t cgroup_hierarchy = PL_CGROUP_UNIFIED;
 };
 
 struct SensorStats {

@@ -24,7 +24,7 @@ void exec_flags(JsonWriter& w, std::uint32_t flags)
     static constexpr std::pair<std::uint32_t, const char*> names[] = {
         {PL_EXEC_ARGV_TRUNCATED, "argv_truncated"}, {PL_EXEC_MEMFD, "memfd"},
         {PL_EXEC_DELETED, "deleted"},              {PL_EXEC_PATH_TRUNCATED, "path_truncated"},
-        {PL_EXEC_SETUID, "setuid"},
+        {PL_EXEC_SETUID, "setuid"},                {PL_EXEC_CGROUP_TRUNCATED, "cgroup_truncated"},
     };
     w.key("flags").begin_array();
     for (auto [bit, name] : names)
@@ -101,6 +101,7 @@ void payload(JsonWriter& w, const Event& ev)
                 w.field("cgroup", d.ns.cgroup);
                 w.end_object();
                 w.field("cgroup_id", d.cgroup_id);
+                w.field("cgroup", d.cgroup);
                 w.field("tty", d.tty);
                 w.end_object();
             } else if constexpr (std::is_same_v<T, ForkData>) {
