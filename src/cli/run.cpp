@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/rules_cmd.h"
+#include "container/resolver.h"
 #include "event/decoder.h"
 #include "event/syscalls.h"
 #include "loader/sensor.h"
@@ -80,10 +81,12 @@ std::string host_name()
 class Pipeline {
 public:
     Pipeline(OutputFormat format, std::set<std::string> groups, RecordWriter* recorder,
-             std::unique_ptr<rules::RuleEngine> engine)
-        : format_(format), groups_(std::move(groups)), recorder_(recorder), engine_(std::move(engine)),
-          alerts_(host_name(), formatter_.wall_ns(0))
+             std::unique_ptr<rules::RuleEngine> engine, ContainerResolver::Options containers)
+        : format_(format), groups_(std::move(groups)), recorder_(recorder), containers_(std::move(containers)),
+          engine_(std::move(engine)), alerts_(host_name(), formatter_.wall_ns(0))
     {
+        cache_.set_exec_observer(
+            [this](const ExecData& exec, Process& image) { image.container = containers_.lookup(exec.cgroup); });
     }
 
     void on_record(std::span<const std::uint8_t> record)
@@ -100,11 +103,16 @@ public:
         }
         ++events_total_;
         ++events_by_type_[static_cast<std::size_t>(ev->type)];
+        containers_.poll();
         cache_.apply(*ev);
+        const Process* process = cache_.find_pid(ev->tgid);
         if (engine_) {
-            if (!ev->snapshot())
-                alert(*ev);
+            if (!ev->snapshot()) {
+                containers_.note_event(process ? process->container.get() : nullptr);
+                alert(*ev, process);
+            }
         } else if (!ev->snapshot() && groups_.count(event_group(*ev))) {
+            containers_.note_event(process ? process->container.get() : nullptr);
             write_line([&](bool json, fmt::memory_buffer& out) {
                 json ? formatter_.json(*ev, cache_, out) : formatter_.text(*ev, cache_, out);
             });
@@ -119,20 +127,26 @@ public:
         for (std::size_t t = PL_EV_EXEC; t < PL_EV_TYPE_MAX; ++t)
             by_type += fmt::format("{}\"{}\":{}", by_type.empty() ? "" : ",", event_type_name(EventType(t)),
                                    events_by_type_[t]);
+        const ContainerStats& c = containers_.stats();
         return fmt::format("{{\"events_total\":{},\"drops_total\":{},\"kernel_emitted_total\":{},"
                            "\"decode_errors\":{},\"events_by_type\":{{{}}},\"process_cache_size\":{},"
-                           "\"process_cache_evictions\":{},\"alerts_total\":{}}}",
+                           "\"process_cache_evictions\":{},\"alerts_total\":{},"
+                           "\"containers\":{{\"seen\":{},\"cgroups_parsed\":{},\"metadata_known\":{},"
+                           "\"metadata_unavailable\":{},\"events_before_metadata\":{},\"metadata_ms_last\":{:.1f},"
+                           "\"metadata_ms_max\":{:.1f},\"metadata_ms_mean\":{:.1f}}}}}",
                            events_total_, kernel.dropped_total(), kernel.emitted_total(), decode_errors_, by_type,
-                           cache_.size(), cache_.evictions(), alerts_total_);
+                           cache_.size(), cache_.evictions(), alerts_total_, c.containers, c.cgroups_parsed,
+                           c.metadata_known, c.metadata_unavailable, c.events_before_metadata, c.metadata_ms_last,
+                           c.metadata_ms_max, c.metadata_ms_mean);
     }
 
     std::uint64_t events_total() const { return events_total_; }
     void replace_engine(std::unique_ptr<rules::RuleEngine> engine) { engine_ = std::move(engine); }
 
 private:
-    void alert(const Event& ev)
+    void alert(const Event& ev, const Process* process)
     {
-        const rules::EvalContext ctx{ev, cache_, cache_.find_pid(ev.tgid)};
+        const rules::EvalContext ctx{ev, cache_, process};
         engine_->match(ctx, matched_);
         for (rules::CompiledRule* rule : matched_) {
             ++alerts_total_;
@@ -156,6 +170,7 @@ private:
     OutputFormat format_;
     std::set<std::string> groups_;
     RecordWriter* recorder_;
+    ContainerResolver containers_;  // the container of each exec'd image, by its cgroup
     ProcessCache cache_;
     EventFormatter formatter_;
     std::unique_ptr<rules::RuleEngine> engine_;
@@ -263,7 +278,10 @@ int run_agent(const RunOptions& o)
     static char stdout_buffer[1 << 16];
     std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 
-    Pipeline pipeline(format, groups, recorder.get(), std::move(engine));
+    // A replay has the recorded cgroups but not the runtimes that made them: identity only.
+    ContainerResolver::Options containers;
+    containers.resolve_metadata = o.replay_file.empty();
+    Pipeline pipeline(format, groups, recorder.get(), std::move(engine), std::move(containers));
     auto handle = [&](std::span<const std::uint8_t> record) { pipeline.on_record(record); };
 
     std::unique_ptr<Sensor> sensor;
