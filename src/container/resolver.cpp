@@ -1,5 +1,8 @@
 #include "container/resolver.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 
 namespace palisade {
@@ -13,8 +16,15 @@ ContainerResolver::ContainerResolver(Options options) : options_(std::move(optio
             return fetch_metadata(request, sources);
         };
     }
-    if (options_.resolve_metadata)
+    if (options_.resolve_metadata) {
+        // The worker inherits a mask blocking every signal: the agent's SIGINT
+        // and SIGHUP must reach the event thread, whose wait they cut short.
+        sigset_t all, previous;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &previous);
         worker_ = std::thread([this] { work(); });
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    }
 }
 
 ContainerResolver::~ContainerResolver()

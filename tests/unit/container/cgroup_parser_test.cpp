@@ -21,6 +21,8 @@ struct Case {
     std::string podman_pod = {};
 };
 
+void PrintTo(const Case& c, std::ostream* out) { *out << c.path; }
+
 class CgroupParserTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(CgroupParserTest, NamesTheContainerOrTheHost)
@@ -87,7 +89,13 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"/docker/" + kId.substr(0, 63), std::nullopt},
         Case{"/docker/" + std::string(64, 'G'), std::nullopt},
         Case{"/system.slice/docker-" + kId + ".scope.bak", std::nullopt},
-        Case{"/mydocker/" + kId, std::nullopt}));
+        Case{"/mydocker/" + kId, std::nullopt}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+        const auto& runtime = info.param.runtime;
+        std::string name = runtime ? std::string(runtime_name(*runtime)) : "host";
+        std::erase(name, '-');
+        return std::to_string(info.index) + "_" + name;
+    });
 
 TEST(ContainerImage, ReferencesSplitIntoRepositoryTagAndDigest)
 {
