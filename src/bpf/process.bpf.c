@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Process lifecycle: fork/clone, exec, exit. These hooks keep pl_procs (the
  * exec ids behind lineage) current and are always attached. */
+#include "lib/cgroup.h"
 #include "lib/event.h"
 #include "lib/path.h"
 #include "lib/task.h"
@@ -115,6 +116,14 @@ int pl_exec(struct bpf_raw_tracepoint_args *ctx)
     struct fs_struct *fs = BPF_CORE_READ(task, fs);
     ev = pl_record_fixed(&r);
     ev->cwd_len = pl_put_path(&r, &fs->pwd, &truncated);
+
+    struct pl_config *cfg = pl_config();
+    __u32 hierarchy = cfg ? cfg->cgroup_hierarchy : PL_CGROUP_UNIFIED;
+    __u16 cgroup_len = pl_put_cgroup_path(&r, task, hierarchy, &truncated);
+    if (truncated)
+        flags |= PL_EXEC_CGROUP_TRUNCATED;
+    ev = pl_record_fixed(&r);
+    ev->cgroup_len = cgroup_len;
     ev->flags = flags;
     pl_record_emit(&r);
     return 0;

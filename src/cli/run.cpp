@@ -17,12 +17,14 @@
 
 #include "cli/policy_cmd.h"
 #include "cli/rules_cmd.h"
+#include "container/resolver.h"
 #include "event/decoder.h"
 #include "event/syscalls.h"
 #include "loader/sensor.h"
 #include "loader/system.h"
 #include "metrics/metrics_server.h"
 #include "output/format.h"
+#include "proc/cgroup_hierarchy.h"
 #include "proc/proc_snapshot.h"
 #include "proc/process_cache.h"
 #include "source/record_file.h"
@@ -81,10 +83,12 @@ std::string host_name()
 class Pipeline {
 public:
     Pipeline(OutputFormat format, std::set<std::string> groups, RecordWriter* recorder,
-             std::unique_ptr<rules::RuleEngine> engine)
-        : format_(format), groups_(std::move(groups)), recorder_(recorder), engine_(std::move(engine)),
-          alerts_(host_name(), formatter_.wall_ns(0))
+             std::unique_ptr<rules::RuleEngine> engine, ContainerResolver::Options containers)
+        : format_(format), groups_(std::move(groups)), recorder_(recorder), containers_(std::move(containers)),
+          engine_(std::move(engine)), alerts_(host_name(), formatter_.wall_ns(0))
     {
+        cache_.set_exec_observer(
+            [this](const ExecData& exec, Process& image) { image.container = containers_.lookup(exec.cgroup); });
     }
 
     void on_record(std::span<const std::uint8_t> record)
@@ -101,15 +105,20 @@ public:
         }
         ++events_total_;
         ++events_by_type_[static_cast<std::size_t>(ev->type)];
+        containers_.poll();
         if (ev->type == EventType::Policy) {
             policy_event(*ev);
             return;
         }
         cache_.apply(*ev);
+        const Process* process = cache_.find_pid(ev->tgid);
         if (engine_) {
-            if (!ev->snapshot())
-                alert(*ev);
+            if (!ev->snapshot()) {
+                containers_.note_event(process ? process->container.get() : nullptr);
+                alert(*ev, process);
+            }
         } else if (!ev->snapshot() && groups_.count(event_group(*ev))) {
+            containers_.note_event(process ? process->container.get() : nullptr);
             write_line([&](bool json, fmt::memory_buffer& out) {
                 json ? formatter_.json(*ev, cache_, out) : formatter_.text(*ev, cache_, out);
             });
@@ -124,12 +133,17 @@ public:
         for (std::size_t t = PL_EV_EXEC; t < PL_EV_TYPE_MAX; ++t)
             by_type += fmt::format("{}\"{}\":{}", by_type.empty() ? "" : ",", event_type_name(EventType(t)),
                                    events_by_type_[t]);
+        const ContainerStats& c = containers_.stats();
         return fmt::format("{{\"events_total\":{},\"drops_total\":{},\"kernel_emitted_total\":{},"
                            "\"decode_errors\":{},\"events_by_type\":{{{}}},\"process_cache_size\":{},"
-                           "\"process_cache_evictions\":{},\"alerts_total\":{},\"policy_events_total\":{},"
-                           "\"policies_loaded\":{}}}",
+                           "\"process_cache_evictions\":{},\"alerts_total\":{},\"policy_events_total\":{},\"policies_loaded\":{},"
+                           "\"containers\":{{\"seen\":{},\"cgroups_parsed\":{},\"metadata_known\":{},"
+                           "\"metadata_unavailable\":{},\"events_before_metadata\":{},\"metadata_ms_last\":{:.1f},"
+                           "\"metadata_ms_max\":{:.1f},\"metadata_ms_mean\":{:.1f}}}}}",
                            events_total_, kernel.dropped_total(), kernel.emitted_total(), decode_errors_, by_type,
-                           cache_.size(), cache_.evictions(), alerts_total_, policy_events_total_, policies_.size());
+                           cache_.size(), cache_.evictions(), alerts_total_, policy_events_total_, policies_.size(), c.containers, c.cgroups_parsed,
+                           c.metadata_known, c.metadata_unavailable, c.events_before_metadata, c.metadata_ms_last,
+                           c.metadata_ms_max, c.metadata_ms_mean);
     }
 
     // The same counters in Prometheus' text format.
@@ -184,9 +198,9 @@ private:
         });
     }
 
-    void alert(const Event& ev)
+    void alert(const Event& ev, const Process* process)
     {
-        const rules::EvalContext ctx{ev, cache_, cache_.find_pid(ev.tgid)};
+        const rules::EvalContext ctx{ev, cache_, process};
         engine_->match(ctx, matched_);
         for (rules::CompiledRule* rule : matched_) {
             ++alerts_total_;
@@ -210,6 +224,7 @@ private:
     OutputFormat format_;
     std::set<std::string> groups_;
     RecordWriter* recorder_;
+    ContainerResolver containers_;  // the container of each exec'd image, by its cgroup
     ProcessCache cache_;
     EventFormatter formatter_;
     std::unique_ptr<rules::RuleEngine> engine_;
@@ -350,7 +365,10 @@ int run_agent(const RunOptions& o)
     static char stdout_buffer[1 << 16];
     std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 
-    Pipeline pipeline(format, groups, recorder.get(), std::move(engine));
+    // A replay has the recorded cgroups but not the runtimes that made them: identity only.
+    ContainerResolver::Options containers;
+    containers.resolve_metadata = o.replay_file.empty();
+    Pipeline pipeline(format, groups, recorder.get(), std::move(engine), std::move(containers));
     auto handle = [&](std::span<const std::uint8_t> record) { pipeline.on_record(record); };
 
     std::unique_ptr<Sensor> sensor;
@@ -370,6 +388,8 @@ int run_agent(const RunOptions& o)
         sensor_options.ringbuf_bytes = o.ringbuf_mb << 20;
         sensor_options.exclude_tgid = getpid();
         sensor_options.policies = !o.policy_paths.empty();
+        const CgroupHierarchy hierarchy = choose_cgroup_hierarchy();
+        sensor_options.cgroup_hierarchy = hierarchy.id;
         sensor = Sensor::start(sensor_options, &error);
         if (!sensor) {
             spdlog::error("{}", error);
@@ -388,7 +408,9 @@ int run_agent(const RunOptions& o)
                      fmt::join(sensor->attached_hooks(), ", "));
         // Hooks are live first, so no process is missed; the snapshot then
         // gives processes that predate the agent their identity and lineage.
-        for (const auto& record : snapshot_processes())
+        spdlog::info("container identity from the {} cgroup hierarchy",
+                     hierarchy.controller.empty() ? "unified" : hierarchy.controller);
+        for (const auto& record : snapshot_processes("/proc", hierarchy))
             handle(record);
         if (!o.ready_file.empty())
             std::ofstream(o.ready_file) << getpid() << '\n';

@@ -106,7 +106,7 @@ bool decode_exec(std::span<const std::uint8_t> rec, TailReader& tail, Event& ev,
     d.comm.assign(raw.comm, strnlen(raw.comm, sizeof(raw.comm)));
     std::string_view argv;
     if (!tail.take(raw.filename_len, d.filename) || !tail.take(raw.path_len, d.path) ||
-        !tail.take_raw(raw.argv_len, argv) || !tail.take(raw.cwd_len, d.cwd))
+        !tail.take_raw(raw.argv_len, argv) || !tail.take(raw.cwd_len, d.cwd) || !tail.take(raw.cgroup_len, d.cgroup))
         return fail(err, "exec record: tail fields overrun the record");
     d.argv = split_argv(argv);
     ev.data = std::move(d);

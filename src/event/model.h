@@ -55,6 +55,7 @@ struct ExecData {
     std::string path;      // resolved in the kernel
     std::vector<std::string> argv;
     std::string cwd;
+    std::string cgroup;  // path in the hierarchy the sensor was configured with; empty if unknown
 };
 
 struct ForkData {

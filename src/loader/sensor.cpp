@@ -144,6 +144,7 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
     const std::uint32_t zero = 0;
     pl_config config{};
     config.self_tgid = options.exclude_tgid;
+    config.cgroup_hierarchy = options.cgroup_hierarchy;
     bpf_map__update_elem(skel.maps.pl_config_map, &zero, sizeof(zero), &config, sizeof(config), BPF_ANY);
 
     std::unique_ptr<Sensor> sensor_ptr(new Sensor(std::move(impl)));

@@ -33,6 +33,9 @@ struct SensorOptions {
     // Load the enforcement programs. Off by default: the cgroup socket
     // programs need CAP_NET_ADMIN to load, which a monitoring agent lacks.
     bool policies = false;
+    // enum pl_cgroup_hierarchy exec records take the cgroup path from
+    // (choose_cgroup_hierarchy decides; the /proc snapshot must use the same).
+    std::uint32_t cgroup_hierarchy = PL_CGROUP_UNIFIED;
 };
 
 struct SensorStats {

@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "container/container.h"
 #include "event/syscalls.h"
 #include "output/json_writer.h"
 
@@ -24,7 +25,7 @@ void exec_flags(JsonWriter& w, std::uint32_t flags)
     static constexpr std::pair<std::uint32_t, const char*> names[] = {
         {PL_EXEC_ARGV_TRUNCATED, "argv_truncated"}, {PL_EXEC_MEMFD, "memfd"},
         {PL_EXEC_DELETED, "deleted"},              {PL_EXEC_PATH_TRUNCATED, "path_truncated"},
-        {PL_EXEC_SETUID, "setuid"},
+        {PL_EXEC_SETUID, "setuid"},                {PL_EXEC_CGROUP_TRUNCATED, "cgroup_truncated"},
     };
     w.key("flags").begin_array();
     for (auto [bit, name] : names)
@@ -58,6 +59,41 @@ void process_object(JsonWriter& w, std::string_view key, const Process& p)
     w.field("cgroup_id", p.cgroup_id);
     w.field("tty", p.tty);
     w.field("parent_exec_id", p.parent_exec_id.str());
+    w.end_object();
+}
+
+// "container": {"id": "host"} on the host; id, type and (once the runtime
+// answered) name and image in a container; "k8s" when a pod is known.
+void container_objects(JsonWriter& w, const Process& p)
+{
+    const Container* c = p.container.get();
+    w.key("container").begin_object();
+    if (!c) {
+        w.field("id", "host");
+        w.end_object();
+        return;
+    }
+    w.field("id", c->short_id);
+    w.field("full_id", c->id);
+    w.field("type", runtime_name(c->runtime));
+    const ContainerMetadata* m = c->known();
+    if (m) {
+        w.field("name", m->name);
+        w.field("image", m->image);
+    } else {
+        w.field("metadata", c->state == MetadataState::Pending ? "pending" : "unavailable");
+    }
+    w.end_object();
+    const std::string& pod_uid = m && !m->pod_uid.empty() ? m->pod_uid : c->pod_uid;
+    if (pod_uid.empty() && (!m || (m->pod_name.empty() && m->pod_namespace.empty())))
+        return;
+    w.key("k8s").begin_object();
+    if (m && !m->pod_name.empty())
+        w.field("pod", m->pod_name);
+    if (m && !m->pod_namespace.empty())
+        w.field("namespace", m->pod_namespace);
+    if (!pod_uid.empty())
+        w.field("pod_uid", pod_uid);
     w.end_object();
 }
 
@@ -119,6 +155,7 @@ void payload(JsonWriter& w, const Event& ev)
                 w.field("cgroup", d.ns.cgroup);
                 w.end_object();
                 w.field("cgroup_id", d.cgroup_id);
+                w.field("cgroup", d.cgroup);
                 w.field("tty", d.tty);
                 w.end_object();
             } else if constexpr (std::is_same_v<T, ForkData>) {
@@ -312,6 +349,7 @@ void EventFormatter::json(const Event& ev, const ProcessCache& cache, fmt::memor
             w.end_object();
         }
         w.end_array();
+        container_objects(w, *proc);
     }
     payload(w, ev);
     w.end_object();
@@ -329,6 +367,8 @@ void EventFormatter::text(const Event& ev, const ProcessCache& cache, fmt::memor
                    proc ? proc->comm : std::string("?"));
     if (proc)
         fmt::format_to(std::back_inserter(out), "uid={} ppid={} ", proc->creds.uid, proc->ppid);
+    if (proc && proc->container)
+        fmt::format_to(std::back_inserter(out), "container={} ", proc->container->short_id);
     out.append(text_detail(ev));
 }
 

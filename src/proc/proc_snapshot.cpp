@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "palisade/abi.h"
+#include "proc/cgroup_hierarchy.h"
 
 namespace palisade {
 namespace {
@@ -202,10 +203,9 @@ std::string find_cgroup2_mount(const std::string& proc_root) {
 namespace {
 
 // The kernel's cgroup id is the kernfs inode number of the process's cgroup v2 directory.
-__u64 read_cgroup_id(const std::string& pid_dir, const std::string& cgroup2_mount) {
+__u64 read_cgroup_id(std::string_view cgroups, const std::string& cgroup2_mount) {
     if (cgroup2_mount.empty()) return 0;
-    const auto cgroups = read_file(pid_dir + "/cgroup");
-    const auto path = cgroups ? line_value(*cgroups, "0::") : std::nullopt;
+    const auto path = line_value(cgroups, "0::");
     if (!path) return 0;
     struct stat st {};
     if (::stat((cgroup2_mount + std::string(*path)).c_str(), &st) != 0) return 0;
@@ -219,6 +219,24 @@ bool clip(std::string& s, std::size_t max_chars) {
     return true;
 }
 
+// The path as the kernel side bounds it (see pl_put_cgroup_path): at most
+// PL_CGROUP_DEPTH levels and PL_CGROUP_PATH_MAX - 2 bytes, the levels nearest
+// the root left out first.
+std::string bound_cgroup_path(std::string_view path, __u32& flags) {
+    std::vector<std::string_view> levels = split(path, '/');
+    std::size_t kept = 0, bytes = 0;
+    while (kept < levels.size() && kept < PL_CGROUP_DEPTH) {
+        const std::size_t next = bytes + levels[levels.size() - 1 - kept].size() + 1;
+        if (next > PL_CGROUP_PATH_MAX - 2) break;
+        bytes = next;
+        ++kept;
+    }
+    if (kept < levels.size()) flags |= PL_EXEC_CGROUP_TRUNCATED;
+    std::string bounded;
+    for (std::size_t i = levels.size() - kept; i < levels.size(); ++i) (bounded += '/') += levels[i];
+    return bounded.empty() ? "/" : bounded;
+}
+
 struct ProcessImage {
     std::uint32_t pid = 0;
     StatFields stat;
@@ -226,6 +244,13 @@ struct ProcessImage {
     std::string path;       // also used as the filename
     std::string argv;       // raw NUL-separated argument block
     std::string cwd;
+    std::string cgroup;     // in the hierarchy the sensor reads
+};
+
+struct SnapshotContext {
+    __u64 ns_per_tick = 0;
+    std::string cgroup2_mount;
+    CgroupHierarchy hierarchy;
 };
 
 // Resolves /proc/PID/exe, reporting deleted and memfd binaries the way the kernel side does.
@@ -248,8 +273,7 @@ std::string read_argv(const std::string& pid_dir, __u32& flags) {
     return argv;
 }
 
-std::optional<ProcessImage> read_process(const std::string& pid_dir, std::uint32_t pid, __u64 ns_per_tick,
-                                         const std::string& cgroup2_mount) {
+std::optional<ProcessImage> read_process(const std::string& pid_dir, std::uint32_t pid, const SnapshotContext& context) {
     const auto stat = read_stat(pid_dir);
     if (!stat) return std::nullopt;
 
@@ -257,7 +281,7 @@ std::optional<ProcessImage> read_process(const std::string& pid_dir, std::uint32
     image.pid = pid;
     image.stat = *stat;
     pl_exec_event& ev = image.fixed;
-    ev.exec_id = {stat->starttime * ns_per_tick, pid, 0};
+    ev.exec_id = {stat->starttime * context.ns_per_tick, pid, 0};
     ev.hdr.ts_ns = ev.start_boottime_ns = ev.exec_id.start_ns;
     ev.hdr.type = PL_EV_EXEC;
     ev.hdr.flags = PL_HDR_SNAPSHOT;
@@ -267,7 +291,9 @@ std::optional<ProcessImage> read_process(const std::string& pid_dir, std::uint32
     ev.creds = read_creds(pid_dir);
     if (ev.creds.euid != ev.creds.uid) ev.flags |= PL_EXEC_SETUID;
     ev.ns = read_namespaces(pid_dir);
-    ev.cgroup_id = read_cgroup_id(pid_dir, cgroup2_mount);
+    const std::string cgroups = read_file(pid_dir + "/cgroup").value_or("");
+    ev.cgroup_id = read_cgroup_id(cgroups, context.cgroup2_mount);
+    if (const auto cgroup = cgroup_path_in(cgroups, context.hierarchy)) image.cgroup = bound_cgroup_path(*cgroup, ev.flags);
     ev.sessionid = read_u32_file(pid_dir + "/sessionid", 0);
 
     std::string comm = read_file(pid_dir + "/comm", PL_COMM_LEN).value_or("");
@@ -300,11 +326,12 @@ void append_tail_field(std::vector<std::uint8_t>& record, std::string_view value
 
 std::vector<std::uint8_t> encode_exec_record(pl_exec_event fixed, const ProcessImage& image) {
     std::vector<std::uint8_t> record(sizeof fixed);
-    record.reserve(sizeof fixed + 2 * image.path.size() + image.argv.size() + image.cwd.size() + 4);
+    record.reserve(sizeof fixed + 2 * image.path.size() + image.argv.size() + image.cwd.size() + image.cgroup.size() + 5);
     append_tail_field(record, image.path, fixed.filename_len);
     append_tail_field(record, image.path, fixed.path_len);
     append_tail_field(record, image.argv, fixed.argv_len);
     append_tail_field(record, image.cwd, fixed.cwd_len);
+    append_tail_field(record, image.cgroup, fixed.cgroup_len);
     fixed.hdr.size = static_cast<__u32>(record.size());
     std::memcpy(record.data(), &fixed, sizeof fixed);
     return record;
@@ -342,10 +369,13 @@ std::vector<const ProcessImage*> parents_first(const std::map<std::uint32_t, Pro
 
 }  // namespace
 
-std::vector<std::vector<std::uint8_t>> snapshot_processes(const std::string& proc_root) {
+std::vector<std::vector<std::uint8_t>> snapshot_processes(const std::string& proc_root,
+                                                          const std::optional<CgroupHierarchy>& hierarchy) {
     const long ticks_per_sec = ::sysconf(_SC_CLK_TCK);
-    const __u64 ns_per_tick = kNsPerSec / static_cast<__u64>(ticks_per_sec > 0 ? ticks_per_sec : 100);
-    const std::string cgroup2_mount = find_cgroup2_mount(proc_root);
+    SnapshotContext context;
+    context.ns_per_tick = kNsPerSec / static_cast<__u64>(ticks_per_sec > 0 ? ticks_per_sec : 100);
+    context.cgroup2_mount = find_cgroup2_mount(proc_root);
+    context.hierarchy = hierarchy ? *hierarchy : choose_cgroup_hierarchy(proc_root);
 
     std::map<std::uint32_t, ProcessImage> images;
     // increment(ec) rather than a range-for, whose ++ throws on a read error.
@@ -354,7 +384,7 @@ std::vector<std::vector<std::uint8_t>> snapshot_processes(const std::string& pro
         // Numeric directories are thread-group leaders; threads live under PID/task.
         const auto pid = parse_number<std::uint32_t>(it->path().filename().native());
         if (!pid || *pid == 0) continue;
-        if (auto image = read_process(it->path().native(), *pid, ns_per_tick, cgroup2_mount))
+        if (auto image = read_process(it->path().native(), *pid, context))
             images.emplace(*pid, std::move(*image));
     }
 

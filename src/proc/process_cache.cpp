@@ -83,6 +83,7 @@ void ProcessCache::settle(const Event& event) {
 void ProcessCache::apply_exec(const ExecData& exec) {
     if (!exec.exec_id.valid()) return;
     Process image = image_from_exec(exec);
+    if (exec_observer_) exec_observer_(exec, image);
     if (Node* known = node(exec.exec_id)) {
         // The same image reported twice, e.g. a /proc snapshot racing the live
         // stream: refresh what it describes, keep its lineage and lifetime.

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -12,6 +14,8 @@
 #include "event/model.h"
 
 namespace palisade {
+
+struct Container;  // container/container.h
 
 // One process image: what a fork copied or an exec loaded.
 struct Process {
@@ -25,6 +29,9 @@ struct Process {
     std::uint64_t cgroup_id = 0;
     std::uint32_t tty = 0, sessionid = 0, exec_flags = 0;
     std::uint64_t start_ns = 0;  // task start (fork) time, CLOCK_BOOTTIME
+    // The container the image runs in, shared by every image in it; null on the
+    // host (or without an exec observer). Forks inherit it with the rest.
+    std::shared_ptr<const Container> container;
     bool exited = false;
     std::int32_t exit_status = 0;  // wait(2) status
 };
@@ -49,6 +56,11 @@ class ProcessCache {
     void apply(const Event& event);
     // Images that the event ended (exited, or replaced by an exec) are released.
     void settle(const Event& event);
+
+    // Runs on each image an exec creates or refreshes, before apply() returns:
+    // where other layers (container identity) annotate the image.
+    using ExecObserver = std::function<void(const ExecData&, Process&)>;
+    void set_exec_observer(ExecObserver observer) { exec_observer_ = std::move(observer); }
 
     const Process* find(const ExecId& exec_id) const;
     // The current image of that thread-group id (an exiting one until its exit settles).
@@ -109,6 +121,7 @@ class ProcessCache {
     NodeList retained_;  // order in which the images ended
     std::size_t max_entries_;
     std::uint64_t evictions_ = 0;
+    ExecObserver exec_observer_;
 };
 
 }  // namespace palisade

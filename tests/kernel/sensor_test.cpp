@@ -12,7 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <climits>
 #include <cstring>
 #include <functional>
@@ -24,6 +28,7 @@
 #include "event/decoder.h"
 #include "event/syscalls.h"
 #include "loader/sensor.h"
+#include "proc/cgroup_hierarchy.h"
 #include "proc/proc_snapshot.h"
 #include "proc/process_cache.h"
 
@@ -66,10 +71,11 @@ protected:
         std::string error;
         ASSERT_TRUE(parse_event_groups("all", &options.groups, &error)) << error;
         options.exclude_tgid = getpid();
+        options.cgroup_hierarchy = hierarchy().id;
         sensor_ = Sensor::start(options, &error).release();
         ASSERT_NE(sensor_, nullptr) << error;
         cache_ = new ProcessCache();
-        for (const auto& record : snapshot_processes())
+        for (const auto& record : snapshot_processes("/proc", hierarchy()))
             ingest(record);
     }
     static void TearDownTestSuite()
@@ -79,6 +85,12 @@ protected:
         sensor_ = nullptr;
     }
     void SetUp() override { ASSERT_NE(sensor_, nullptr) << "the sensor did not start"; }
+
+    static const CgroupHierarchy& hierarchy()
+    {
+        static const CgroupHierarchy chosen = choose_cgroup_hierarchy();
+        return chosen;
+    }
 
     static void ingest(std::span<const std::uint8_t> record)
     {
@@ -467,6 +479,80 @@ TEST_F(SensorTest, OwnActivityIsNotReported)
             EXPECT_NE(ev.tgid, static_cast<std::uint32_t>(getpid())) << "the excluded process leaked an event";
     }
     unlink(marker.c_str());
+}
+
+// Where `hierarchy` is mounted, from /proc/self/mountinfo; empty if nowhere.
+std::string hierarchy_mount(const CgroupHierarchy& hierarchy)
+{
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream fields(line);
+        std::vector<std::string> f;
+        for (std::string word; fields >> word;)
+            f.push_back(word);
+        const auto dash = std::find(f.begin(), f.end(), "-");
+        if (f.size() < 5 || dash == f.end() || dash + 1 == f.end())
+            continue;
+        const std::string& fstype = dash[1];
+        const std::string options = "," + (dash + 3 < f.end() ? dash[3] : "") + ",";
+        if (hierarchy.controller.empty() ? fstype == "cgroup2"
+                                         : fstype == "cgroup" && options.find("," + hierarchy.controller + ",") !=
+                                                                     std::string::npos)
+            return f[4];
+    }
+    return {};
+}
+
+// A process moved into a cgroup of ours and then exec'ing is reported with
+// that cgroup's path, and the /proc snapshot reads the same path for it.
+TEST_F(SensorTest, ExecCarriesTheCgroupPathAndTheSnapshotAgrees)
+{
+    const std::string mount = hierarchy_mount(hierarchy());
+    ASSERT_FALSE(mount.empty()) << "no mount for the chosen cgroup hierarchy";
+    const std::string top = "/palisade-test-" + std::to_string(getpid());
+    std::string deep = top;
+    for (int level = 0; level < PL_CGROUP_DEPTH + 1; ++level)
+        deep += "/l" + std::to_string(level);
+    std::filesystem::create_directories(mount + deep);
+    auto in_cgroup = [&](const std::string& cgroup, const char* program, const char* arg) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            std::ofstream(mount + cgroup + "/cgroup.procs") << getpid() << std::flush;
+            execl(program, program, arg, (char*)nullptr);
+            _exit(127);
+        }
+        return pid;
+    };
+
+    const std::string shallow = top + "/l0";
+    const pid_t sleeper = in_cgroup(shallow, "/bin/sleep", "10");
+    auto exec = wait_data<ExecData>(sleeper);
+    ASSERT_TRUE(exec);
+    EXPECT_EQ(exec->cgroup, shallow);
+    EXPECT_FALSE(exec->flags & PL_EXEC_CGROUP_TRUNCATED);
+    bool snapshot_seen = false;
+    for (const auto& record : snapshot_processes("/proc", hierarchy())) {
+        auto ev = decode_record(record);
+        if (ev && ev->tgid == static_cast<std::uint32_t>(sleeper)) {
+            snapshot_seen = true;
+            EXPECT_EQ(ev->as<ExecData>().cgroup, exec->cgroup);
+        }
+    }
+    EXPECT_TRUE(snapshot_seen);
+    kill(sleeper, SIGKILL);
+    waitpid(sleeper, nullptr, 0);
+
+    // Deeper than the kernel walks: the levels nearest the root go, the leaf stays.
+    const pid_t deep_pid = in_cgroup(deep, "/bin/true", nullptr);
+    waitpid(deep_pid, nullptr, 0);
+    auto deep_exec = wait_data<ExecData>(deep_pid);
+    ASSERT_TRUE(deep_exec);
+    EXPECT_TRUE(deep_exec->flags & PL_EXEC_CGROUP_TRUNCATED);
+    EXPECT_TRUE(deep_exec->cgroup.ends_with("/l1/l2/l3/l4/l5/l6/l7/l8/l9/l10/l11/l12")) << deep_exec->cgroup;
+    EXPECT_FALSE(deep_exec->cgroup.starts_with(top)) << deep_exec->cgroup;
+
+    for (std::string dir = deep; dir.size() >= top.size(); dir = dir.substr(0, dir.rfind('/')))
+        rmdir((mount + dir).c_str());
 }
 
 // A ring buffer that nobody drains fills up: every record that did not fit

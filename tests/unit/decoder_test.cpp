@@ -32,6 +32,7 @@ std::vector<std::uint8_t> exec_record()
     std::string argv("bash\0-c\0\0echo hi", 17);
     b.fixed.argv_len = b.tail(argv);
     b.fixed.cwd_len = b.tail("/root");
+    b.fixed.cgroup_len = b.tail("/docker/abc");
     return b.bytes();
 }
 
@@ -51,6 +52,7 @@ TEST(Decoder, ExecRecordDecodesEveryField)
     EXPECT_EQ(d.path, "/usr/bin/bash");
     EXPECT_EQ(d.argv, (std::vector<std::string>{"bash", "-c", "", "echo hi"})) << "empty arguments survive";
     EXPECT_EQ(d.cwd, "/root");
+    EXPECT_EQ(d.cgroup, "/docker/abc");
     EXPECT_EQ(d.creds.uid, 1000u);
     EXPECT_EQ(d.creds.cap_effective, 0x1ffu);
     EXPECT_EQ(d.ns.mnt, 4026531841u);

@@ -28,7 +28,7 @@ using Record = std::vector<std::uint8_t>;
 // A record split by hand along the ABI, independent of the decoder.
 struct RawExec {
     pl_exec_event fixed{};
-    std::string filename, path, argv, cwd;  // tail fields as stored, trailing NUL included
+    std::string filename, path, argv, cwd, cgroup;  // tail fields as stored, trailing NUL included
 };
 
 RawExec split_record(const Record& record) {
@@ -47,6 +47,7 @@ RawExec split_record(const Record& record) {
     take(raw.fixed.path_len, raw.path);
     take(raw.fixed.argv_len, raw.argv);
     take(raw.fixed.cwd_len, raw.cwd);
+    take(raw.fixed.cgroup_len, raw.cgroup);
     EXPECT_EQ(offset, record.size());
     return raw;
 }
@@ -226,11 +227,31 @@ TEST_F(ProcSnapshotFakeTest, FieldsMatchTheProcTree) {
     EXPECT_EQ(payload.path, with_nul("/tmp/payload"));
     EXPECT_EQ(payload.filename, payload.path);
     EXPECT_EQ(payload.cwd, with_nul("/tmp"));
+    EXPECT_EQ(payload.cgroup, with_nul("/system.slice/app.service")) << "no v1 controller: the unified hierarchy";
     EXPECT_EQ(ev.flags, PL_EXEC_DELETED | PL_EXEC_SETUID | PL_EXEC_ARGV_TRUNCATED);
 
     // argv: the first PL_ARGV_MAX - 1 bytes of cmdline plus a NUL.
     ASSERT_EQ(payload.argv.size(), std::size_t{PL_ARGV_MAX});
     EXPECT_EQ(payload.argv, with_nul("payload") + std::string(PL_ARGV_MAX - 1 - 8, 'x') + '\0');
+}
+
+// With v1 controllers mounted the path comes from the chosen one, bounded as
+// the kernel bounds it.
+TEST_F(ProcSnapshotFakeTest, CgroupPathComesFromTheChosenHierarchy) {
+    proc.write("cgroups", "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t1\t7\t1\nmemory\t4\t78\t1\n");
+    const std::string id(64, 'a');
+    proc.add({.pid = 50, .ppid = 1, .comm = "sleep", .starttime = 700, .exe = "/bin/sleep",
+              .cgroup = "4:memory:/libpod_parent/libpod-" + id + "\n0::/other\n"});
+    std::string deep;
+    for (int level = 0; level < PL_CGROUP_DEPTH + 2; ++level) deep += "/l" + std::to_string(level);
+    proc.add({.pid = 51, .ppid = 1, .comm = "deep", .starttime = 700, .exe = "/bin/true",
+              .cgroup = "4:memory:" + deep + "\n"});
+    const auto processes = by_pid(snapshot_processes(proc.proc()));
+    EXPECT_EQ(processes.at(50).cgroup, with_nul("/libpod_parent/libpod-" + id));
+    EXPECT_EQ(processes.at(50).fixed.flags & PL_EXEC_CGROUP_TRUNCATED, 0u);
+    EXPECT_EQ(processes.at(51).cgroup, with_nul("/l2/l3/l4/l5/l6/l7/l8/l9/l10/l11/l12/l13"));
+    EXPECT_TRUE(processes.at(51).fixed.flags & PL_EXEC_CGROUP_TRUNCATED);
+    EXPECT_EQ(processes.at(1).fixed.cgroup_len, 0) << "no memory line: no path";
 }
 
 TEST_F(ProcSnapshotFakeTest, MemfdAndKernelThreads) {

@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define PL_ABI_VERSION 1
+#define PL_ABI_VERSION 2
 
 /* Bounds chosen so one record fits the per-CPU scratch buffer. */
 #define PL_PATH_MAX 4096      /* one resolved or user path, NUL included */
@@ -30,6 +30,8 @@
 #define PL_EVENT_MAX 16384    /* largest record; power of two (masking) */
 #define PL_COMM_LEN 16
 #define PL_SYSCALL_MAX 512    /* syscall numbers dispatched (x86_64 < 512) */
+#define PL_CGROUP_PATH_MAX 512 /* cgroup path below its hierarchy's root, NUL included */
+#define PL_CGROUP_DEPTH 12     /* cgroup levels walked upwards from the task's cgroup */
 
 enum pl_event_type {
     PL_EV_EXEC = 1,
@@ -101,6 +103,20 @@ enum pl_exec_flags {
     PL_EXEC_DELETED = 1 << 2,      /* binary has no link left on disk */
     PL_EXEC_PATH_TRUNCATED = 1 << 3,
     PL_EXEC_SETUID = 1 << 4,       /* euid differs from uid after exec */
+    PL_EXEC_CGROUP_TRUNCATED = 1 << 5, /* levels nearest the root were left out */
+};
+
+/* The cgroup hierarchy exec records name the task's cgroup in (pl_config).
+ * Container runtimes make a cgroup per container in every hierarchy they
+ * use; user space picks one that exists on this host (see
+ * choose_cgroup_hierarchy). v1 controllers are resolved to the running
+ * kernel's subsystem ids by CO-RE. */
+enum pl_cgroup_hierarchy {
+    PL_CGROUP_UNIFIED = 0, /* the default (v2) hierarchy */
+    PL_CGROUP_MEMORY = 1,
+    PL_CGROUP_PIDS = 2,
+    PL_CGROUP_CPU = 3,
+    PL_CGROUP_CPUSET = 4,
 };
 
 struct pl_exec_event {
@@ -120,7 +136,9 @@ struct pl_exec_event {
     __u16 path_len;     /* binary path resolved from bprm->file */
     __u16 argv_len;     /* NUL-separated arguments */
     __u16 cwd_len;
-    /* tail: filename, path, argv, cwd */
+    __u16 cgroup_len;   /* cgroup path in pl_config.cgroup_hierarchy, e.g. "/libpod_parent/libpod-<id>" */
+    __u16 pad[3];
+    /* tail: filename, path, argv, cwd, cgroup */
 };
 
 /* pl_fork_event.flags */
@@ -460,8 +478,8 @@ struct pl_type_stats {
 
 /* Sensor configuration written by user space before attach. */
 struct pl_config {
-    __u32 self_tgid;  /* the agent's own events are not reported */
-    __u32 pad;
+    __u32 self_tgid;         /* the agent's own events are not reported */
+    __u32 cgroup_hierarchy;  /* enum pl_cgroup_hierarchy */
 };
 
 /* Both sides read these structs byte for byte: pin the layout so a change on
@@ -475,7 +493,7 @@ PL_ABI_ASSERT(sizeof(struct pl_event_header) == 24);
 PL_ABI_ASSERT(sizeof(struct pl_exec_id) == 16);
 PL_ABI_ASSERT(sizeof(struct pl_creds) == 56);
 PL_ABI_ASSERT(sizeof(struct pl_namespaces) == 32);
-PL_ABI_ASSERT(sizeof(struct pl_exec_event) == 200);
+PL_ABI_ASSERT(sizeof(struct pl_exec_event) == 208);
 PL_ABI_ASSERT(sizeof(struct pl_fork_event) == 72);
 PL_ABI_ASSERT(sizeof(struct pl_exit_event) == 48);
 PL_ABI_ASSERT(sizeof(struct pl_open_event) == 56);
@@ -488,6 +506,6 @@ PL_ABI_ASSERT(sizeof(struct pl_pol_slow) == 24);
 PL_ABI_ASSERT(sizeof(struct pl_pol_lpm_addr_key) == 28);
 PL_ABI_ASSERT(PL_HOOK_MAX <= 1 << 16);
 /* an exec record with every tail field at its bound fits the scratch buffer */
-PL_ABI_ASSERT(PL_EVENT_MAX >= sizeof(struct pl_exec_event) + 3 * PL_PATH_MAX + PL_ARGV_MAX);
+PL_ABI_ASSERT(PL_EVENT_MAX >= sizeof(struct pl_exec_event) + 3 * PL_PATH_MAX + PL_ARGV_MAX + PL_CGROUP_PATH_MAX);
 
 #endif /* PALISADE_ABI_H */

@@ -18,7 +18,11 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <atomic>
+#include <chrono>
+#include <thread>
 
+#include "container/resolver.h"
 #include "rules/fields/field.h"
 #include "rules/fields/user_db.h"
 
@@ -630,6 +634,74 @@ TEST_F(FieldExtractTest, ContainerIsHostAndKubernetesIsUnknown) {
     EXPECT_EQ(boolean("container.privileged", read_shadow), std::nullopt);
     EXPECT_EQ(text("container.mount.dest[/etc]", read_shadow), std::nullopt);
     EXPECT_EQ(text("k8s.ns.name", read_shadow), std::nullopt);
+}
+
+// A process in a podman pod: identity from its cgroup at once, the rest once
+// the (here fake) runtime has answered.
+TEST_F(FieldExtractTest, ContainerAndPodFieldsReadTheProcessContainer) {
+    const std::string id = "e767d4e984424b1c381b5d80e618dad54eb29847e7a537bafd7a59ab8405d49b";
+    ContainerResolver::Options options;
+    std::atomic<bool> answer{false};
+    options.fetch = [&](const MetadataRequest& request) -> std::optional<ContainerMetadata> {
+        while (!answer) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        ContainerMetadata m;
+        m.name = "webpod-box";
+        m.image = "localhost/palisade-test:latest";
+        m.image_repository = "localhost/palisade-test";
+        m.image_tag = "latest";
+        m.image_id = "b4fce53df200";
+        m.privileged = false;
+        m.mounts = {{"/srv/data", "/data", "ro,rbind", false, "rprivate"}, {"/run/x.sock", "/var/run/docker.sock", "", true, ""}};
+        m.start_ns = 1'000'000'000;
+        m.pod_name = "webpod";
+        m.pod_namespace = "shop";
+        m.pod_labels = {{"app", "web"}, {"tier", "front"}};
+        EXPECT_EQ(request.id, id);
+        return m;
+    };
+    ContainerResolver resolver(std::move(options));
+    cache.set_exec_observer([&](const ExecData& exec, Process& image) { image.container = resolver.lookup(exec.cgroup); });
+    Event sh = exec_event(700, 100, "sh", "/bin/busybox", {"/bin/sh"});
+    exec_data(sh).cgroup = "/libpod_parent/771ec111842f2d702edeadb8cb761d45645827f9aecf1c57bccec071642a6d22/libpod-" + id;
+    feed(sh);
+
+    EXPECT_EQ(text("container.id", sh), id.substr(0, 12));
+    EXPECT_EQ(text("container.full_id", sh), id);
+    EXPECT_EQ(text("container.type", sh), "podman");
+    EXPECT_EQ(text("container.name", sh), std::nullopt) << "not known yet";
+    EXPECT_EQ(text("container.image", sh), std::nullopt);
+
+    answer = true;
+    ASSERT_TRUE(resolver.wait_idle(std::chrono::seconds(5)));
+    EXPECT_EQ(text("container.name", sh), "webpod-box");
+    EXPECT_EQ(text("container.image", sh), "localhost/palisade-test:latest");
+    EXPECT_EQ(text("container.image.repository", sh), "localhost/palisade-test");
+    EXPECT_EQ(text("container.image.tag", sh), "latest");
+    EXPECT_EQ(text("container.image.id", sh), "b4fce53df200");
+    EXPECT_EQ(text("container.image.digest", sh), std::nullopt);
+    EXPECT_EQ(boolean("container.privileged", sh), false);
+    EXPECT_EQ(text("container.mounts", sh), "/srv/data:/data:ro,rbind:false:rprivate,/run/x.sock:/var/run/docker.sock::true:");
+    EXPECT_EQ(text("container.mount.dest[/var/run/docker.sock]", sh), "/var/run/docker.sock");
+    EXPECT_EQ(text("container.mount.source[/dat*]", sh), "/srv/data");
+    EXPECT_EQ(text("container.mount.rdwr[0]", sh), "false");
+    EXPECT_EQ(text("container.mount[1]", sh), "/run/x.sock:/var/run/docker.sock::true:");
+    EXPECT_EQ(text("container.mount.dest[/etc]", sh), std::nullopt);
+    EXPECT_EQ(text("container.mount.dest[5]", sh), std::nullopt);
+    EXPECT_EQ(unsigned_value("container.start_ts", sh), 1'000'000'000u);
+    EXPECT_EQ(text("k8s.pod.name", sh), "webpod");
+    EXPECT_EQ(text("k8s.ns.name", sh), "shop");
+    EXPECT_EQ(text("k8s.pod.labels", sh), "app:web, tier:front");
+    EXPECT_EQ(text("k8s.pod.label[tier]", sh), "front");
+    EXPECT_EQ(text("k8s.pod.label[none]", sh), std::nullopt);
+    EXPECT_EQ(text("k8s.pod.uid", sh), std::nullopt);
+
+    // A fork inherits the container; the host stays the host.
+    Event fork{EventType::Fork, 0, kNow, 701, 701, ForkData{image(701), image(700), 700, 700, false}};
+    feed(fork);
+    EXPECT_EQ(text("container.name", fork), "webpod-box");
+    EXPECT_EQ(text("container.id", read_shadow), "host");
+    EXPECT_EQ(text("container.type", read_shadow), "host");
+    EXPECT_EQ(text("k8s.pod.name", read_shadow), std::nullopt);
 }
 
 // --- binding ---------------------------------------------------------------------

@@ -1,0 +1,39 @@
+// Container metadata from the runtime that owns the container: the OCI state
+// on disk (every runc-based runtime; CRI runtimes add the pod's identity as
+// io.kubernetes.* annotations) and podman's own records. Blocking: called on
+// the resolver's worker thread only.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "container/container.h"
+#include "container/runtime_state.h"
+
+namespace palisade {
+
+struct MetadataRequest {
+    std::string id;
+    ContainerRuntime runtime = ContainerRuntime::Docker;
+    std::string pod_uid;        // from the cgroup path
+    std::string podman_pod_id;  // from the cgroup path
+};
+
+struct MetadataSources {
+    RuntimePaths paths;
+    std::string podman = "podman";  // the podman command; empty: never run it
+    std::chrono::milliseconds command_timeout{5000};
+};
+
+// Names, image and Kubernetes identity from OCI annotations, as CRI-O
+// (io.kubernetes.pod.*, io.kubernetes.container.name, io.kubernetes.cri-o.*),
+// containerd (io.kubernetes.cri.*) and `podman --annotation` write them.
+// Fields already known are kept.
+void apply_annotations(const std::map<std::string, std::string>& annotations, ContainerMetadata& metadata);
+
+// What the sources know about the container; nullopt when none knows it (yet).
+std::optional<ContainerMetadata> fetch_metadata(const MetadataRequest& request, const MetadataSources& sources);
+
+}  // namespace palisade
