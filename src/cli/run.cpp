@@ -1,6 +1,7 @@
 #include "cli/run.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -176,7 +178,33 @@ public:
     }
 
     std::uint64_t events_total() const { return events_total_; }
+    std::uint64_t containers_generation() const { return containers_.generation(); }
+    // The known containers as policy workloads: cgroup v2 ids and labels.
+    std::vector<policy::Workload> workloads(const std::string& cgroup2_mount)
+    {
+        std::vector<policy::Workload> out;
+        workload_by_cgroup_.clear();
+        for (const auto& [path, container] : containers_.known_containers()) {
+            const ContainerMetadata& m = *container->known();
+            policy::Workload w;
+            struct stat st {};
+            // Runtimes create the same path in every hierarchy, the v2 one included.
+            if (!cgroup2_mount.empty() && ::stat((cgroup2_mount + path).c_str(), &st) == 0)
+                w.cgroup_id = st.st_ino;
+            workload_by_cgroup_[w.cgroup_id] = container;
+            w.pod_namespace = m.pod_namespace;
+            w.pod_labels = m.pod_labels;
+            w.container_labels = m.labels;
+            w.container_labels["name"] = m.name;
+            out.push_back(std::move(w));
+        }
+        return out;
+    }
     void replace_policies(std::vector<policy::PolicyInfo> info) { policies_ = std::move(info); }
+    bool scoped_policies() const
+    {
+        return std::any_of(policies_.begin(), policies_.end(), [](const auto& p) { return p.scoped; });
+    }
     void replace_engine(std::unique_ptr<rules::RuleEngine> engine) { engine_ = std::move(engine); }
 
 private:
@@ -190,6 +218,15 @@ private:
             if (d.hook_index < info.hook_names.size()) {
                 d.hook_name = info.hook_names[d.hook_index];
                 d.message = info.message[d.hook_index];
+            }
+        }
+        if (auto it = workload_by_cgroup_.find(d.cgroup_id); it != workload_by_cgroup_.end()) {
+            const Container& c = *it->second;
+            d.container_id = c.short_id;
+            if (const ContainerMetadata* m = c.known()) {
+                d.container_name = m->name;
+                d.pod_name = m->pod_name;
+                d.pod_namespace = m->pod_namespace;
             }
         }
         ++policy_events_total_;
@@ -232,6 +269,7 @@ private:
     std::vector<rules::CompiledRule*> matched_;
     std::uint64_t alerts_total_ = 0;
     std::vector<policy::PolicyInfo> policies_;
+    std::unordered_map<std::uint64_t, std::shared_ptr<const Container>> workload_by_cgroup_;
     std::uint64_t policy_events_total_ = 0;
     fmt::memory_buffer line_;
     std::uint64_t events_total_ = 0;
@@ -374,6 +412,8 @@ int run_agent(const RunOptions& o)
     std::unique_ptr<Sensor> sensor;
     std::unique_ptr<RecordSource> source;
     policy::CompileEnv policy_env;
+    const std::string cgroup2_mount = find_cgroup2_mount();
+    std::uint64_t workloads_seen = 0;
     std::string policy_print;
     if (!o.replay_file.empty()) {
         auto file = FileRecordSource::open(o.replay_file, &error);
@@ -429,8 +469,14 @@ int run_agent(const RunOptions& o)
         if (sensor && !o.policy_paths.empty() &&
             (reload || Clock::now() - last_policy_check >= std::chrono::milliseconds(500))) {
             last_policy_check = Clock::now();
-            if (auto print = policy_files_fingerprint(o.policy_paths); reload || print != policy_print) {
+            auto print = policy_files_fingerprint(o.policy_paths);
+            // New container metadata can change what scoped policies select.
+            const bool workloads_changed = pipeline.scoped_policies() &&
+                                           pipeline.containers_generation() != workloads_seen;
+            if (reload || print != policy_print || workloads_changed) {
                 policy_print = print;
+                workloads_seen = pipeline.containers_generation();
+                policy_env.workloads = pipeline.workloads(cgroup2_mount);
                 reload_policies(o, policy_env, sensor.get(), pipeline);
             }
         }

@@ -84,6 +84,15 @@ std::shared_ptr<Container> ContainerResolver::container_for(const CgroupMatch& m
     return container;
 }
 
+std::vector<std::pair<std::string, std::shared_ptr<const Container>>> ContainerResolver::known_containers() const
+{
+    std::vector<std::pair<std::string, std::shared_ptr<const Container>>> out;
+    for (const auto& [path, container] : by_path_)
+        if (container && container->known())
+            out.emplace_back(path, container);
+    return out;
+}
+
 void ContainerResolver::poll()
 {
     if (!results_ready_.load(std::memory_order_acquire))
@@ -107,6 +116,7 @@ void ContainerResolver::poll()
         }
         container->metadata = std::make_shared<const ContainerMetadata>(std::move(*result.metadata));
         container->state = MetadataState::Known;
+        ++generation_;
         const double ms = std::chrono::duration<double, std::milli>(now - container->first_seen).count();
         ++stats_.metadata_known;
         latency_total_ms_ += ms;

@@ -74,6 +74,12 @@ public:
 
     const ContainerStats& stats() const { return stats_; }
 
+    // Changes whenever a container's metadata becomes known: what workload
+    // selectors select may have changed.
+    std::uint64_t generation() const { return generation_; }
+    // Every container with known metadata, by the cgroup path it was seen in.
+    std::vector<std::pair<std::string, std::shared_ptr<const Container>>> known_containers() const;
+
 private:
     struct Task {
         MetadataRequest request;
@@ -95,6 +101,7 @@ private:
     std::size_t outstanding_ = 0;
     ContainerStats stats_;
     double latency_total_ms_ = 0;
+    std::uint64_t generation_ = 0;
 
     // Shared with the worker.
     std::mutex mutex_;

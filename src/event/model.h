@@ -139,6 +139,9 @@ struct PolicyData {
     std::string str;           // the string argument as matched
     // Filled in by the agent from the loaded policy set, not by the decoder.
     std::string policy_name, hook_name, message;
+    // The container the kernel saw the task in (by cgroup id), which can be
+    // ahead of the process cache: runc's init joins the cgroup before it execs.
+    std::string container_id, container_name, pod_name, pod_namespace;
 };
 
 enum class EventType : std::uint16_t {

@@ -106,6 +106,7 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
     delete_entries(skel.maps.pl_pol_str_postfix, old.str_postfix);
     delete_entries(skel.maps.pl_pol_addrs, old.addrs);
     delete_entries(skel.maps.pl_pol_values, old.values);
+    delete_entries(skel.maps.pl_pol_cgroup_sets, old.cgroup_sets);
     impl.policy_tables = {};
 
     std::vector<std::pair<std::uint32_t, pl_pol_policy>> policies;
@@ -120,6 +121,7 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         !write_entries(skel.maps.pl_pol_str_postfix, tables.str_postfix, error) ||
         !write_entries(skel.maps.pl_pol_addrs, tables.addrs, error) ||
         !write_entries(skel.maps.pl_pol_values, tables.values, error) ||
+        !write_entries(skel.maps.pl_pol_cgroup_sets, tables.cgroup_sets, error) ||
         bpf_map__update_elem(skel.maps.pl_pol_follow_children, &zero, sizeof(zero), &tables.follow_children,
                              sizeof(tables.follow_children), BPF_ANY))
         return false;

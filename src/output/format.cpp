@@ -214,6 +214,16 @@ void payload(JsonWriter& w, const Event& ev)
                 w.field("hook", d.hook_name);
                 if (!d.message.empty())
                     w.field("message", d.message);
+                if (!d.container_id.empty()) {
+                    w.key("workload").begin_object();
+                    w.field("container_id", d.container_id);
+                    w.field("container_name", d.container_name);
+                    if (!d.pod_name.empty())
+                        w.field("pod", d.pod_name);
+                    if (!d.pod_namespace.empty())
+                        w.field("namespace", d.pod_namespace);
+                    w.end_object();
+                }
                 w.field("selector", d.selector_index);
                 w.field("action", policy_action_name(d.action));
                 w.field("mode", d.flags & PL_POLF_MONITOR ? "monitor" : "enforce");

@@ -56,6 +56,7 @@ struct Builder {
     std::map<std::tuple<std::uint32_t, std::uint32_t, Bytes16, int>, pl_pol_hit> addrs;
     std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint64_t>, pl_pol_hit> values;
     std::vector<BinarySet> binary_sets;
+    std::vector<std::vector<std::uint64_t>> cgroup_sets;  // by set id
     std::vector<pl_pol_policy> policies;
     std::vector<PolicyInfo> info;
 };
@@ -225,12 +226,17 @@ public:
         }
     }
 
+    // One matcher per selector however many cgroups: the set lives in a map.
     void cgroups(const std::vector<std::uint64_t>& ids, const Location& loc)
     {
         if (ids.empty())
             return;
-        for (auto id : ids)
-            add_slow(PL_SLOW_CGROUP, false, 0, id, loc);
+        auto it = std::find(b_.cgroup_sets.begin(), b_.cgroup_sets.end(), ids);
+        if (it == b_.cgroup_sets.end()) {
+            b_.cgroup_sets.push_back(ids);
+            it = b_.cgroup_sets.end() - 1;
+        }
+        add_slow(PL_SLOW_CGROUP, false, 0, it - b_.cgroup_sets.begin(), loc);
         next_group();
     }
 
@@ -593,8 +599,15 @@ public:
     {
         PolicyInfo info{.name = policy_.name, .file = policy_.loc.file,
                         .mode = policy_.mode_set ? policy_.mode : env_.default_mode};
-        if (!policy_.pod_selector.empty() || !policy_.container_selector.empty())
-            throw CompileFailure{policy_.loc, "podSelector and containerSelector are not supported yet"};
+        if (policy_is_scoped(policy_)) {
+            info.scoped = true;
+            scope_.emplace();
+            for (const Workload& w : env_.workloads)
+                if (w.cgroup_id && policy_selects(policy_, w))
+                    scope_->push_back(w.cgroup_id);
+            if (scope_->empty())
+                scope_->push_back(0);  // no workload selected yet: a cgroup id no task has
+        }
         if (policy_.kind == PolicyKind::NetworkPolicy) {
             compile_network(info);
         } else {
@@ -660,6 +673,8 @@ private:
 
         SelectorCompiler sc(b_, env_, policy_, res, target.id, bit);
         check_unsupported_parts(sel, sc);
+        if (scope_)
+            sc.cgroups(*scope_, sel.loc);
         sc.args(sel.args);
         sc.binaries(sel.binaries);
         sc.pids(sel.pids);
@@ -741,6 +756,7 @@ private:
     const CompileEnv& env_;
     const Policy& policy_;
     std::uint32_t id_;
+    std::optional<std::vector<std::uint64_t>> scope_;  // cgroup ids of the selected workloads
 };
 
 bool is_prefix_of(const std::string& a, const std::string& b) { return b.compare(0, a.size(), a) == 0; }
@@ -831,6 +847,9 @@ void emit(Builder& b, KernelTables& t)
     }
     for (const auto& [k, hit] : b.values)
         t.values.emplace_back(pl_pol_value_key{std::get<0>(k), std::get<1>(k), std::get<2>(k)}, hit);
+    for (std::size_t set = 0; set < b.cgroup_sets.size(); ++set)
+        for (auto id : b.cgroup_sets[set])
+            t.cgroup_sets.emplace_back(pl_pol_cgroup_key{static_cast<__u32>(set), 0, id}, 1);
     t.policies = b.policies;
     t.info = b.info;
 }

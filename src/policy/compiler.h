@@ -15,6 +15,7 @@
 #include "palisade/abi.h"
 #include "policy/hook_resolution.h"
 #include "policy/model.h"
+#include "policy/workload.h"
 
 namespace palisade::policy {
 
@@ -30,6 +31,9 @@ struct CompileEnv {
     // kernel sees binaries by their real path, so on a merged-/usr system a
     // matchBinaries "/bin/bash" must also name /usr/bin/bash.
     std::function<std::string(const std::string&)> real_path;
+    // The containers known now: namespaced and selector-scoped policies apply
+    // to the cgroups of those they select, and to nothing else.
+    std::vector<Workload> workloads;
 };
 
 struct CompileError {
@@ -48,6 +52,7 @@ struct PolicyInfo {
     std::vector<std::string> hook_names;  // by hook_index
     std::vector<std::string> notes;       // semantic differences of substitute hooks
     std::vector<std::string> message;     // per hook_index: the hook's `message`
+    bool scoped = false;                  // namespaced or selector-scoped: follows the containers
 };
 
 struct KernelTables {
@@ -59,6 +64,7 @@ struct KernelTables {
     std::vector<std::pair<pl_pol_lpm_str_key, pl_pol_hit>> str_postfix;
     std::vector<std::pair<pl_pol_lpm_addr_key, pl_pol_hit>> addrs;
     std::vector<std::pair<pl_pol_value_key, pl_pol_hit>> values;
+    std::vector<std::pair<pl_pol_cgroup_key, __u8>> cgroup_sets;
     std::vector<pl_pol_policy> policies;  // index = policy id
     pl_pol_binaries follow_children{};
     std::vector<PolicyInfo> info;         // index = policy id

@@ -268,3 +268,84 @@ TEST_F(ContainerTest, FalcoShellAndPackageManagerRulesFireInTheContainerNotOnThe
 
 }  // namespace
 }  // namespace palisade
+
+namespace palisade {
+namespace {
+
+// A command in the container until it gives the wanted status: scoped
+// policies follow the container once its metadata is known (a reload away).
+Command until_status(const std::string& command, int wanted)
+{
+    Command last;
+    for (int i = 0; i < 50; ++i) {
+        last = run(command);
+        if (last.status == wanted)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return last;
+}
+
+TEST_F(ContainerTest, NamespacedAndSelectedPoliciesActInTheSelectedContainerOnly)
+{
+    const std::string selected = "palisade-scoped-" + kTag, other = "palisade-unscoped-" + kTag;
+    const fs::path policies = kWork + "/scoped-policies";
+    write_file(policies / "no-apk.yaml", R"(apiVersion: cilium.io/v1alpha1
+kind: TracingPolicyNamespaced
+metadata:
+  name: no-package-managers
+  namespace: palisade-ns
+spec:
+  kprobes:
+  - call: sys_execve
+    syscall: true
+    args:
+    - index: 0
+      type: string
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: Postfix
+        values: ["/apk"]
+      matchActions:
+      - action: Sigkill
+)");
+    write_file(policies / "egress.yaml", R"(apiVersion: palisade.dev/v1alpha1
+kind: NetworkPolicy
+metadata: {name: selected-egress}
+spec:
+  containerSelector:
+    matchLabels: {name: )" + selected + R"(}
+  egress:
+    default: deny
+)");
+    AgentProcess agent({"run", "--no-rules", "--events", "exec", "-p", policies.string()}, "scoped");
+    ASSERT_TRUE(agent.wait_ready()) << agent.log();
+    for (const auto& [name, extra] : {std::pair{selected, std::string(" --annotation io.kubernetes.pod.namespace=palisade-ns")},
+                                      std::pair{other, std::string()}}) {
+        const auto started = run(kRun + " -d --name " + name + extra + " " + kImage + " /bin/sleep 30");
+        ASSERT_EQ(started.status, 0) << started.output;
+    }
+    const auto killed = until_status("podman exec " + selected + " /bin/apk add x", 137 << 8);
+    const auto allowed = run("podman exec " + other + " /bin/apk add x");
+    const auto denied = until_status("podman exec " + selected + " /bin/busybox nc 127.0.0.1 9 </dev/null", 1 << 8);
+    const auto refused = run("podman exec " + other + " /bin/busybox nc 127.0.0.1 9 </dev/null");
+    run("podman rm -f -t 0 " + selected + " " + other);
+    agent.stop();
+
+    EXPECT_EQ(killed.status, 137 << 8) << killed.output << agent.log();
+    EXPECT_EQ(allowed.status, 0) << allowed.output;
+    EXPECT_NE(allowed.output.find("apk add x"), std::string::npos);
+    EXPECT_NE(denied.output.find("Operation not permitted"), std::string::npos) << denied.output;
+    EXPECT_NE(refused.output.find("Connection refused"), std::string::npos) << refused.output;
+    int policy_events = 0;
+    for (const auto& line : agent.lines())
+        if (line.value("type", "") == "policy") {
+            ++policy_events;
+            EXPECT_EQ(line["policy"]["workload"]["container_name"], selected) << line.dump();
+        }
+    EXPECT_GE(policy_events, 2) << "one kill and one denial, both in the selected container";
+}
+
+}  // namespace
+}  // namespace palisade

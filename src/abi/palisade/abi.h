@@ -335,6 +335,14 @@ struct pl_pol_lpm_addr_key {
     __u8 addr[16];   /* IPv4 as ::ffff:a.b.c.d */
 };
 
+/* Key of pl_pol_cgroup_sets: the cgroups (v2 ids) a scoped policy or a
+ * network policy applies to, their descendants included. */
+struct pl_pol_cgroup_key {
+    __u32 set;
+    __u32 pad;
+    __u64 cgroup_id;
+};
+
 /* Key of pl_pol_values: integer equality tables (args, ports, family, protocol). */
 struct pl_pol_value_key {
     __u32 hook;
@@ -377,7 +385,7 @@ enum pl_pol_slow_kind {
     PL_SLOW_ARG_MASK,   /* arg: index; value: mask, any bit */
     PL_SLOW_ARG_GT,
     PL_SLOW_ARG_LT,
-    PL_SLOW_CGROUP,     /* value: cgroup v2 id, the task's or an ancestor's */
+    PL_SLOW_CGROUP,     /* value: cgroup set id; the task's cgroup or an ancestor is in it */
     PL_SLOW_PORT_PRIV,  /* arg: PL_T_DPORT or PL_T_SPORT; port < 1024 */
 };
 

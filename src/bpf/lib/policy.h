@@ -57,6 +57,13 @@ struct {
     __type(value, struct pl_pol_hit);
 } pl_pol_values __weak SEC(".maps");
 
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct pl_pol_cgroup_key);
+    __type(value, __u8);
+} pl_pol_cgroup_sets __weak SEC(".maps");
+
 /* key: hook << 16 | index */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
@@ -283,15 +290,14 @@ static __always_inline __u64 pl_pol_caps(struct task_struct *task, __u32 which)
     return bits;
 }
 
-static __always_inline int pl_pol_in_cgroup(__u64 id)
+static __always_inline int pl_pol_in_cgroup_set(__u32 set)
 {
-    if (bpf_get_current_cgroup_id() == id)
-        return 1;
+    struct pl_pol_cgroup_key key = {.set = set};
     for (int level = 0; level < 16; level++) {
-        __u64 ancestor = bpf_get_current_ancestor_cgroup_id(level);
-        if (ancestor == 0)
+        key.cgroup_id = bpf_get_current_ancestor_cgroup_id(level);
+        if (key.cgroup_id == 0)
             break;
-        if (ancestor == id)
+        if (bpf_map_lookup_elem(&pl_pol_cgroup_sets, &key))
             return 1;
     }
     return 0;
@@ -319,7 +325,7 @@ static __always_inline int pl_pol_slow_holds(struct pl_pol_scratch *s, const str
     case PL_SLOW_ARG_LT:
         return (__s64)pl_pol_arg(s, m->arg) < (__s64)m->value;
     case PL_SLOW_CGROUP:
-        return pl_pol_in_cgroup(m->value);
+        return pl_pol_in_cgroup_set(m->value);
     case PL_SLOW_PORT_PRIV:
         return (m->arg == PL_T_SPORT ? s->sport : s->dport) < 1024;
     }
