@@ -206,9 +206,21 @@ int pl_pol_fork(struct bpf_raw_tracepoint_args *ctx)
     __u32 child_tgid = BPF_CORE_READ(child, tgid);
     if (parent_tgid == child_tgid)
         return 0;
-    struct pl_pol_binaries *sets = bpf_map_lookup_elem(&pl_pol_proc_binaries, &parent_tgid);
-    if (sets)
-        bpf_map_update_elem(&pl_pol_proc_binaries, &child_tgid, sets, BPF_ANY);
+    struct pl_pol_binaries sets = {};
+    struct pl_pol_binaries *inherited = bpf_map_lookup_elem(&pl_pol_proc_binaries, &parent_tgid);
+    if (inherited)
+        sets = *inherited;
+    /* followForks: a child of a listed pid joins the set (by host or namespace pid) */
+    struct pl_pol_value_key key = {.hook = PL_HOOK_BINARIES, .table = PL_T_ARG0, .value = parent_tgid};
+    pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_values, &key));
+    key.table = PL_T_ARG1;
+    key.value = pl_task_ns_tgid(parent);
+    pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_values, &key));
+    __u64 any = 0;
+    for (int w = 0; w < PL_POL_BINARY_SETS / 64; w++)
+        any |= sets.sets[w];
+    if (any)
+        bpf_map_update_elem(&pl_pol_proc_binaries, &child_tgid, &sets, BPF_ANY);
     else
         bpf_map_delete_elem(&pl_pol_proc_binaries, &child_tgid);
     return 0;

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <algorithm>
 
 #include <bpf/bpf.h>
 #include <fmt/format.h>
@@ -52,20 +54,55 @@ void delete_entries(bpf_map* map, const std::map<Key, Value>& entries)
         bpf_map__delete_elem(map, &key, sizeof(key), 0);
 }
 
-// The binaries of processes that were running before the policy came: the
-// kernel decides this at exec, so running processes are filled in from /proc.
-void seed_running_binaries(sensor& skel, const policy::KernelTables& tables)
+struct ProcEntry {
+    std::uint32_t ppid = 0;
+    std::uint32_t ns_pid = 0;  // the innermost of /proc/PID/status NSpid
+    std::string exe;
+};
+
+std::map<std::uint32_t, ProcEntry> read_processes()
 {
+    std::map<std::uint32_t, ProcEntry> procs;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
         const std::string name = entry.path().filename();
         if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
             continue;
-        auto exe = std::filesystem::read_symlink(entry.path() / "exe", ec);
-        if (ec)
-            continue;
-        const std::uint32_t tgid = static_cast<std::uint32_t>(std::stoul(name));
-        const pl_pol_binaries sets = tables.binary_sets(exe.string());
+        ProcEntry p;
+        std::ifstream status(entry.path() / "status");
+        for (std::string line; std::getline(status, line);) {
+            if (line.rfind("PPid:", 0) == 0)
+                p.ppid = static_cast<std::uint32_t>(std::stoul(line.substr(5)));
+            else if (line.rfind("NSpid:", 0) == 0)
+                p.ns_pid = static_cast<std::uint32_t>(std::stoul(line.substr(line.find_last_of(" \t") + 1)));
+        }
+        p.exe = std::filesystem::read_symlink(entry.path() / "exe", ec).string();
+        procs[static_cast<std::uint32_t>(std::stoul(name))] = std::move(p);
+    }
+    return procs;
+}
+
+// Processes that were running before the policy came: the kernel decides
+// binary sets at exec and followForks sets at fork, so these are filled in
+// from /proc.
+void seed_running_processes(sensor& skel, const policy::KernelTables& tables)
+{
+    const auto procs = read_processes();
+    for (const auto& [tgid, proc] : procs) {
+        pl_pol_binaries sets = proc.exe.empty() ? pl_pol_binaries{} : tables.binary_sets(proc.exe);
+        for (const auto& follow : tables.pid_follow_sets) {
+            // A proper ancestor listed: as the kernel marks children at fork.
+            std::uint32_t ancestor = proc.ppid;
+            for (int depth = 0; ancestor > 0 && depth < 256; ++depth) {
+                auto it = procs.find(ancestor);
+                const std::uint32_t id = follow.namespace_pids && it != procs.end() ? it->second.ns_pid : ancestor;
+                if (std::find(follow.pids.begin(), follow.pids.end(), id) != follow.pids.end()) {
+                    sets.sets[follow.set / 64] |= 1ULL << (follow.set % 64);
+                    break;
+                }
+                ancestor = it == procs.end() ? 0 : it->second.ppid;
+            }
+        }
         bpf_map__update_elem(skel.maps.pl_pol_proc_binaries, &tgid, sizeof(tgid), &sets, sizeof(sets), BPF_ANY);
     }
 }
@@ -125,7 +162,7 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         bpf_map__update_elem(skel.maps.pl_pol_follow_children, &zero, sizeof(zero), &tables.follow_children,
                              sizeof(tables.follow_children), BPF_ANY))
         return false;
-    seed_running_binaries(skel, tables);
+    seed_running_processes(skel, tables);
     if (!write_entries(skel.maps.pl_pol_hooks, tables.hooks, error))
         return false;
     impl.policy_tables = tables;

@@ -43,7 +43,10 @@ struct BinarySet {
     BinaryOp op;  // In/NotIn share a set, as do Prefix/NotPrefix and Postfix/NotPostfix
     std::vector<std::string> values;
     bool follow_children;
-    auto key() const { return std::tie(op, values, follow_children); }
+    // A followForks pid set instead of binary paths.
+    std::vector<std::uint32_t> pids;
+    bool namespace_pids = false;
+    auto key() const { return std::tie(op, values, follow_children, pids, namespace_pids); }
 };
 
 // Everything compiled so far; copied per policy so that a failing policy
@@ -148,6 +151,21 @@ public:
         }
     }
 
+    // The id of a process set (matchBinaries values or followForks pids), shared by equal ones.
+    std::uint32_t set_id(const BinarySet& set, const Location& loc)
+    {
+        auto it = std::find_if(b_.binary_sets.begin(), b_.binary_sets.end(),
+                               [&](const BinarySet& s) { return s.key() == set.key(); });
+        if (it != b_.binary_sets.end())
+            return static_cast<std::uint32_t>(it - b_.binary_sets.begin());
+        if (b_.binary_sets.size() >= PL_POL_BINARY_SETS)
+            fail(loc, fmt::format("more than {} distinct matchBinaries value lists and followForks pid lists over "
+                                  "all policies",
+                                  PL_POL_BINARY_SETS));
+        b_.binary_sets.push_back(set);
+        return static_cast<std::uint32_t>(b_.binary_sets.size() - 1);
+    }
+
     // The values as written plus their real paths, where symlinks differ.
     std::vector<std::string> binary_values(const BinaryMatch& m)
     {
@@ -169,21 +187,11 @@ public:
     {
         for (const BinaryMatch& m : matches) {
             BinarySet set{binary_family(m.op), binary_values(m), m.follow_children};
-            auto it = std::find_if(b_.binary_sets.begin(), b_.binary_sets.end(),
-                                   [&](const BinarySet& s) { return s.key() == set.key(); });
-            if (it == b_.binary_sets.end()) {
-                if (b_.binary_sets.size() >= PL_POL_BINARY_SETS)
-                    fail(m.loc, fmt::format("more than {} distinct matchBinaries value lists over all policies",
-                                            PL_POL_BINARY_SETS));
-                for (const auto& v : set.values)
-                    if (v.size() > PL_POL_LPM_STR_MAX)
-                        fail(m.loc, fmt::format("binary path '{}...' is longer than the {} bytes matched in the "
-                                                "kernel",
-                                                v.substr(0, 32), PL_POL_LPM_STR_MAX));
-                b_.binary_sets.push_back(set);
-                it = b_.binary_sets.end() - 1;
-            }
-            add_slow(PL_SLOW_BINARY, binary_negated(m.op), 0, it - b_.binary_sets.begin(), m.loc);
+            for (const auto& v : set.values)
+                if (v.size() > PL_POL_LPM_STR_MAX)
+                    fail(m.loc, fmt::format("binary path '{}...' is longer than the {} bytes matched in the kernel",
+                                            v.substr(0, 32), PL_POL_LPM_STR_MAX));
+            add_slow(PL_SLOW_BINARY, binary_negated(m.op), 0, set_id(set, m.loc), m.loc);
             next_group();
         }
     }
@@ -191,11 +199,25 @@ public:
     void pids(const std::vector<PidMatch>& matches)
     {
         for (const PidMatch& m : matches) {
-            if (m.follow_forks || m.is_namespace_pid)
-                fail(m.loc, "matchPIDs with followForks or isNamespacePID is not supported yet");
-            in_list(m.op, m.values, m.loc, [&](std::uint32_t pid, bool neg) {
-                add_slow(PL_SLOW_PID, neg, 0, pid, m.loc);
-            });
+            const std::uint32_t which = m.is_namespace_pid ? 1 : 0;
+            if (!m.follow_forks) {
+                in_list(m.op, m.values, m.loc, [&](std::uint32_t pid, bool neg) {
+                    add_slow(PL_SLOW_PID, neg, which, pid, m.loc);
+                });
+                continue;
+            }
+            // The pid itself, or a descendant: the kernel marks children at fork.
+            const std::uint32_t set = set_id({BinaryOp::In, {}, true, m.values, m.is_namespace_pid}, m.loc);
+            if (m.values.empty())
+                fail(m.loc, "a matcher needs at least one value");
+            const bool negated = m.op == SetOp::NotIn;
+            for (std::uint32_t pid : m.values) {
+                add_slow(PL_SLOW_PID, negated, which, pid, m.loc);
+                if (negated)
+                    next_group();
+            }
+            add_slow(PL_SLOW_BINARY, negated, 0, set, m.loc);
+            next_group();
         }
     }
 
@@ -808,6 +830,14 @@ void emit(Builder& b, KernelTables& t)
         const BinarySet& set = b.binary_sets[id];
         if (set.follow_children)
             t.follow_children.sets[id / 64] |= 1ULL << (id % 64);
+        if (!set.pids.empty()) {
+            t.pid_follow_sets.push_back({static_cast<std::uint32_t>(id), set.namespace_pids, set.pids});
+            for (auto pid : set.pids)
+                set_bit(b.values[{PL_HOOK_BINARIES, static_cast<std::uint32_t>(set.namespace_pids ? PL_T_ARG1 : PL_T_ARG0),
+                                  pid}].pos,
+                        static_cast<std::uint32_t>(id));
+            continue;
+        }
         for (const auto& v : set.values) {
             pl_pol_hit* hit;
             if (set.op == BinaryOp::In)

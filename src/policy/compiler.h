@@ -67,6 +67,13 @@ struct KernelTables {
     std::vector<std::pair<pl_pol_cgroup_key, __u8>> cgroup_sets;
     std::vector<pl_pol_policy> policies;  // index = policy id
     pl_pol_binaries follow_children{};
+    // matchPIDs followForks: a set's pids and every process descending from them.
+    struct PidFollowSet {
+        std::uint32_t set = 0;  // bit in pl_pol_binaries
+        bool namespace_pids = false;
+        std::vector<std::uint32_t> pids;
+    };
+    std::vector<PidFollowSet> pid_follow_sets;
     std::vector<PolicyInfo> info;         // index = policy id
 
     bool uses_syscall_entry() const;

@@ -339,3 +339,51 @@ TEST(PolicyReload, FilesAddedChangedAndBrokenWhileRunning)
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PolicyEnforcement, FollowForksCoversDescendantsIncludingThoseStartedBeforeThePolicy)
+{
+    copy_file("/bin/echo", "/tmp/xmrig-follow");
+    const std::string policy = temp_path("follow.yaml");
+    std::ofstream(policy) << "apiVersion: cilium.io/v1alpha1\n"
+                             "kind: TracingPolicy\n"
+                             "metadata: {name: follow-test}\n"
+                             "spec:\n"
+                             "  kprobes:\n"
+                             "  - call: sys_execve\n"
+                             "    syscall: true\n"
+                             "    args: [{index: 0, type: string}]\n"
+                             "    selectors:\n"
+                             "    - matchPIDs:\n"
+                             "      - operator: In\n"
+                             "        followForks: true\n"
+                             "        values: ["
+                          << getpid()
+                          << "]\n"
+                             "      matchArgs:\n"
+                             "      - {index: 0, operator: Postfix, values: [\"/xmrig-follow\"]}\n"
+                             "      matchActions: [{action: Sigkill}]\n";
+    // A grandchild forked before the agent starts: /proc tells the agent its lineage.
+    pid_t early = fork();
+    if (early == 0) {
+        execl("/bin/sh", "sh", "-c", "sleep 3; exec /tmp/xmrig-follow early", nullptr);
+        _exit(127);
+    }
+    Shell late;
+    int early_wait = 0;
+    auto out = with_policies({policy}, "enforce", [&] {
+        late = shell("sh -c 'exec /tmp/xmrig-follow late'");
+        waitpid(early, &early_wait, 0);
+    });
+    EXPECT_TRUE(late.killed() || (WIFEXITED(late.status) && WEXITSTATUS(late.status) == 137)) << late.status;
+    EXPECT_EQ(late.out, "");
+    EXPECT_TRUE(WIFSIGNALED(early_wait) && WTERMSIG(early_wait) == SIGKILL) << early_wait;
+    // Nothing else matched the selector.
+    for (const auto& e : policy_events(out))
+        EXPECT_EQ(e["policy"]["arg"], "/tmp/xmrig-follow");
+    unlink(policy.c_str());
+    unlink("/tmp/xmrig-follow");
+}
+
+}  // namespace

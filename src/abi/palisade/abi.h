@@ -379,7 +379,7 @@ enum pl_pol_hook_flags {
 
 enum pl_pol_slow_kind {
     PL_SLOW_BINARY = 1, /* value: binary set id; the process's exec matched it */
-    PL_SLOW_PID,        /* value: pid */
+    PL_SLOW_PID,        /* value: pid; arg 1: the pid as the task's own pid namespace numbers it */
     PL_SLOW_NS,         /* arg: enum pl_pol_ns; value: inode */
     PL_SLOW_CAPS,       /* arg: 0 effective, 1 inheritable, 2 permitted; value: cap mask (any) */
     PL_SLOW_ARG_MASK,   /* arg: index; value: mask, any bit */
@@ -440,7 +440,8 @@ struct pl_pol_policy {
     __u32 pad;
 };
 
-/* Per process, kept with the exec id: which matchBinaries sets its binary is in. */
+/* Per process: which matchBinaries sets its binary is in, and which
+ * followForks pid sets it descends from (a set's pids and their children). */
 struct pl_pol_binaries {
     __u64 sets[PL_POL_BINARY_SETS / 64];
 };

@@ -257,6 +257,16 @@ static __always_inline void pl_pol_match_tables(struct pl_pol_scratch *s, const 
     pl_pol_value_table(s, h, hook, PL_T_PROTOCOL, s->protocol);
 }
 
+/* The task's process id as its own pid namespace numbers it (1 = a container's init). */
+static __always_inline __u32 pl_task_ns_tgid(struct task_struct *task)
+{
+    struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+    unsigned int level = BPF_CORE_READ(pid, level);
+    struct upid upid = {};
+    bpf_probe_read_kernel(&upid, sizeof(upid), &pid->numbers[level & 31]);
+    return upid.nr;
+}
+
 static __always_inline __u32 pl_pol_ns_inum(struct task_struct *task, __u32 which)
 {
     struct nsproxy *ns = BPF_CORE_READ(task, nsproxy);
@@ -313,7 +323,7 @@ static __always_inline int pl_pol_slow_holds(struct pl_pol_scratch *s, const str
         return b && ((b->sets[set / 64] >> (set % 64)) & 1);
     }
     case PL_SLOW_PID:
-        return tgid == m->value;
+        return (m->arg ? pl_task_ns_tgid(task) : tgid) == m->value;
     case PL_SLOW_NS:
         return pl_pol_ns_inum(task, m->arg) == m->value;
     case PL_SLOW_CAPS:
