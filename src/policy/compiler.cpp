@@ -507,11 +507,16 @@ void compile_actions(const Selector& sel, bool at_syscall_entry, pl_pol_selector
         case ActionKind::Override:
             out.action = PL_ACT_OVERRIDE;
             out.error = a.arg_error.value_or(-1);
-            if (at_syscall_entry)
-                info.notes.push_back(fmt::format(
+            if (at_syscall_entry) {
+                // A selector compiles once per hook point (fd_install: four
+                // syscalls; raw_syscalls: hundreds): one note per action.
+                std::string note = fmt::format(
                     "{}:{}: Override needs BPF LSM or kprobe error injection, which this kernel lacks: the caller "
                     "is killed at syscall entry instead",
-                    a.loc.file, a.loc.line));
+                    a.loc.file, a.loc.line);
+                if (std::find(info.notes.begin(), info.notes.end(), note) == info.notes.end())
+                    info.notes.push_back(std::move(note));
+            }
             break;
         default:
             sc.fail(a.loc, fmt::format("action '{}' is not supported", a.name));
