@@ -222,6 +222,13 @@ public:
                     mask |= 1ULL << cap;
             add_slow(PL_SLOW_CAPS, m.op == SetOp::NotIn, static_cast<std::uint32_t>(m.set), mask, m.loc);
             next_group();
+            // As in Tetragon: namespace capabilities match only outside the host's user namespace.
+            if (m.is_namespace_capability) {
+                if (!env_.host_namespace)
+                    fail(m.loc, "isNamespaceCapability needs the host's user namespace, which cannot be resolved here");
+                add_slow(PL_SLOW_NS, true, PL_NS_USER, env_.host_namespace(NamespaceKind::User), m.loc);
+                next_group();
+            }
         }
     }
 
