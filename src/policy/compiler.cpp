@@ -347,7 +347,9 @@ private:
         }
         claim(used, table, negated, m);
         for (const auto& v : m.values) {
-            const std::size_t limit = table == PL_T_STR_EQ ? PL_POL_STR_MAX - 1 : PL_POL_LPM_STR_MAX;
+            // The kernel reads at most PL_POL_STR_MAX - 1 bytes and cannot tell a string of
+            // that length from a longer one cut there: Equal values stay one byte shorter.
+            const std::size_t limit = table == PL_T_STR_EQ ? PL_POL_STR_MAX - 2 : PL_POL_LPM_STR_MAX;
             if (v.size() > limit)
                 fail(m.loc, fmt::format("value '{}...' is longer than the {} bytes matched in the kernel",
                                         v.substr(0, 32), limit));
