@@ -635,7 +635,7 @@ private:
         info.message.push_back(hook.message);
         std::vector<Selector> selectors = hook.selectors;
         if (selectors.empty())
-            selectors.emplace_back();  // no selectors: every call posts
+            selectors.emplace_back().loc = hook.loc;  // no selectors: every call posts; errors name the hook
         std::map<std::uint32_t, std::vector<std::uint32_t>> bits_by_target;
         for (std::size_t s = 0; s < selectors.size(); ++s) {
             const Selector& sel = selectors[s];
