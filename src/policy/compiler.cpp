@@ -245,6 +245,13 @@ public:
                     mask |= 1ULL << cap;
             add_slow(PL_SLOW_CAPS, m.op == SetOp::NotIn, static_cast<std::uint32_t>(m.set), mask, m.loc);
             next_group();
+            // As in Tetragon: namespace capabilities match only outside the host's user namespace.
+            if (m.is_namespace_capability) {
+                if (!env_.host_namespace)
+                    fail(m.loc, "isNamespaceCapability needs the host's user namespace, which cannot be resolved here");
+                add_slow(PL_SLOW_NS, true, PL_NS_USER, env_.host_namespace(NamespaceKind::User), m.loc);
+                next_group();
+            }
         }
     }
 
@@ -368,7 +375,9 @@ private:
         }
         claim(used, table, negated, m);
         for (const auto& v : m.values) {
-            const std::size_t limit = table == PL_T_STR_EQ ? PL_POL_STR_MAX - 1 : PL_POL_LPM_STR_MAX;
+            // The kernel reads at most PL_POL_STR_MAX - 1 bytes and cannot tell a string of
+            // that length from a longer one cut there: Equal values stay one byte shorter.
+            const std::size_t limit = table == PL_T_STR_EQ ? PL_POL_STR_MAX - 2 : PL_POL_LPM_STR_MAX;
             if (v.size() > limit)
                 fail(m.loc, fmt::format("value '{}...' is longer than the {} bytes matched in the kernel",
                                         v.substr(0, 32), limit));
@@ -535,11 +544,16 @@ void compile_actions(const Selector& sel, bool at_syscall_entry, pl_pol_selector
         case ActionKind::Override:
             out.action = PL_ACT_OVERRIDE;
             out.error = a.arg_error.value_or(-1);
-            if (at_syscall_entry)
-                info.notes.push_back(fmt::format(
+            if (at_syscall_entry) {
+                // A selector compiles once per hook point (fd_install: four
+                // syscalls; raw_syscalls: hundreds): one note per action.
+                std::string note = fmt::format(
                     "{}:{}: Override needs BPF LSM or kprobe error injection, which this kernel lacks: the caller "
                     "is killed at syscall entry instead",
-                    a.loc.file, a.loc.line));
+                    a.loc.file, a.loc.line);
+                if (std::find(info.notes.begin(), info.notes.end(), note) == info.notes.end())
+                    info.notes.push_back(std::move(note));
+            }
             break;
         default:
             sc.fail(a.loc, fmt::format("action '{}' is not supported", a.name));
@@ -656,7 +670,7 @@ private:
         info.message.push_back(hook.message);
         std::vector<Selector> selectors = hook.selectors;
         if (selectors.empty())
-            selectors.emplace_back();  // no selectors: every call posts
+            selectors.emplace_back().loc = hook.loc;  // no selectors: every call posts; errors name the hook
         std::map<std::uint32_t, std::vector<std::uint32_t>> bits_by_target;
         for (std::size_t s = 0; s < selectors.size(); ++s) {
             const Selector& sel = selectors[s];

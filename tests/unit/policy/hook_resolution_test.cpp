@@ -1,0 +1,274 @@
+// How each hook a policy names is served: hook points, argument sources,
+// and what is refused on which kernel.
+#include <gtest/gtest.h>
+
+#include "policy/hook_resolution.h"
+#include "unit/policy/compile_test_util.h"
+
+namespace palisade::policy {
+namespace {
+
+using test::Lines;
+using namespace test;  // syscall numbers
+
+Arg arg(int index, ArgType type, const std::string& type_name)
+{
+    Arg a;
+    a.index = index;
+    a.type = type;
+    a.type_name = type_name;
+    return a;
+}
+
+Hook hook(HookKind kind, const std::string& call, std::vector<Arg> args = {}, bool syscall = true)
+{
+    Hook h;
+    h.kind = kind;
+    h.call = call;
+    h.args = std::move(args);
+    h.syscall = syscall;
+    return h;
+}
+
+Hook kprobe(const std::string& call, std::vector<Arg> args = {}, bool syscall = true)
+{
+    return hook(HookKind::Kprobe, call, std::move(args), syscall);
+}
+
+// "id str_arg dirfd_arg path|-" per target
+Lines targets(const HookResolution& r)
+{
+    Lines out;
+    auto arg_text = [](std::uint8_t a) { return a == PL_POL_NO_ARG ? std::string("none") : std::to_string(a); };
+    for (const HookTarget& t : r.targets)
+        out.push_back(hook_display_name(t.id) + " str=" + arg_text(t.str_arg) + " dirfd=" + arg_text(t.dirfd_arg) +
+                      (t.str_is_path ? " path" : ""));
+    return out;
+}
+
+// "string", "int N", "int32 N", "nr", "socket" or "unavailable: reason" per declared argument
+Lines bindings(const HookResolution& r)
+{
+    Lines out;
+    for (const ArgBinding& b : r.args) {
+        switch (b.source) {
+        case ArgSource::String: out.push_back("string"); break;
+        case ArgSource::SyscallInt:
+            out.push_back((b.is32 ? "int32 " : "int ") + std::to_string(b.syscall_arg));
+            break;
+        case ArgSource::SyscallNr: out.push_back("nr"); break;
+        case ArgSource::Socket: out.push_back("socket"); break;
+        case ArgSource::Unavailable: out.push_back("unavailable: " + b.unavailable_reason); break;
+        }
+    }
+    return out;
+}
+
+const Lines kOpenTargets{"sys_open str=0 dirfd=none path", "sys_openat str=1 dirfd=0 path",
+                         "sys_openat2 str=1 dirfd=0 path", "sys_creat str=0 dirfd=none path"};
+
+TEST(PolicyHookResolution, FileOpenIsServedByTheOpenSyscalls)
+{
+    const std::vector<Arg> args{arg(0, ArgType::Int, "int"), arg(1, ArgType::File, "file")};
+    for (const KernelCaps caps : {KernelCaps{}, KernelCaps{.kprobes = true, .fentry = true, .bpf_lsm = true}}) {
+        for (const Hook& h : {kprobe("fd_install", args, false), kprobe("security_file_open", args, false),
+                              hook(HookKind::Lsm, "file_open", args)}) {
+            SCOPED_TRACE(h.call);
+            HookResolution r = resolve_hook(h, caps);
+            EXPECT_EQ(r.support, Support::Loads);
+            EXPECT_TRUE(r.is_substitute);
+            EXPECT_EQ(targets(r), kOpenTargets);
+            const std::string what = h.kind == HookKind::Lsm ? "lsm/file_open" : h.call;
+            EXPECT_EQ(bindings(r), (Lines{"unavailable: a 'int' argument of " + what + " is not known before the "
+                                                                                       "open runs",
+                                          "string"}));
+            EXPECT_EQ(r.note, what + " is served at the entry of open, openat, openat2 and creat on the path as the "
+                                     "caller wrote it, made absolute (symlinks are not followed); Override becomes "
+                                     "a SIGKILL before the open runs");
+        }
+    }
+}
+
+TEST(PolicyHookResolution, ExecChecksAreServedByExecveAndExecveat)
+{
+    for (const Hook& h : {kprobe("security_bprm_check", {arg(0, ArgType::LinuxBinprm, "linux_binprm")}, false),
+                          hook(HookKind::Lsm, "bprm_check_security",
+                               {arg(0, ArgType::LinuxBinprm, "linux_binprm"), arg(1, ArgType::Cred, "cred")})}) {
+        SCOPED_TRACE(h.call);
+        HookResolution r = resolve_hook(h, {});
+        EXPECT_EQ(r.support, Support::Loads);
+        EXPECT_TRUE(r.is_substitute);
+        EXPECT_EQ(targets(r), (Lines{"sys_execve str=0 dirfd=none path", "sys_execveat str=1 dirfd=0 path"}));
+        EXPECT_EQ(bindings(r).at(0), "string");
+        EXPECT_TRUE(r.note.ends_with("Override becomes that SIGKILL")) << r.note;
+    }
+    const std::vector<Arg> args{arg(0, ArgType::LinuxBinprm, "linux_binprm"), arg(1, ArgType::Cred, "cred")};
+    HookResolution lsm = resolve_hook(hook(HookKind::Lsm, "bprm_check_security", args), {});
+    EXPECT_EQ(bindings(lsm).at(1), "unavailable: a 'cred' argument of lsm/bprm_check_security is not read");
+}
+
+TEST(PolicyHookResolution, ConnectsAreServedByTheCgroupConnectHook)
+{
+    const std::vector<Arg> args{arg(0, ArgType::Sock, "sock")};
+    for (const Hook& h : {kprobe("tcp_connect", args, false), kprobe("security_socket_connect", args, false),
+                          hook(HookKind::Lsm, "socket_connect", args)}) {
+        SCOPED_TRACE(h.call);
+        HookResolution r = resolve_hook(h, {});
+        EXPECT_EQ(r.support, Support::Loads);
+        EXPECT_TRUE(r.is_substitute);
+        EXPECT_EQ(targets(r), Lines{"cgroup/connect str=none dirfd=none"});
+        EXPECT_EQ(bindings(r), Lines{"socket"});
+    }
+}
+
+TEST(PolicyHookResolution, SocketSyscallsWithAnAddressUseTheCgroupHooks)
+{
+    const std::vector<Arg> with_addr{arg(0, ArgType::Int, "int"), arg(1, ArgType::Sockaddr, "sockaddr")};
+    HookResolution connect = resolve_hook(kprobe("sys_connect", with_addr), {});
+    EXPECT_EQ(connect.support, Support::Loads);
+    EXPECT_FALSE(connect.is_substitute);
+    EXPECT_EQ(targets(connect), Lines{"cgroup/connect str=none dirfd=none"});
+    EXPECT_EQ(bindings(connect), (Lines{"unavailable: a 'int' argument is not known where the socket hook runs (only "
+                                        "the address is)",
+                                        "socket"}));
+    EXPECT_EQ(connect.note, "sys_connect with a socket address is served by the cgroup socket hooks (IPv4 and IPv6), "
+                            "which run before any packet leaves: Override and Sigkill refuse the call with EPERM");
+    EXPECT_EQ(targets(resolve_hook(kprobe("__x64_sys_connect", with_addr), {})),
+              Lines{"cgroup/connect str=none dirfd=none"});
+    EXPECT_EQ(targets(resolve_hook(kprobe("sys_bind", with_addr), {})), Lines{"cgroup/bind str=none dirfd=none"});
+    EXPECT_EQ(targets(resolve_hook(kprobe("sys_sendto", with_addr), {})), Lines{"cgroup/sendmsg str=none dirfd=none"});
+    // without an address argument, the syscall itself
+    HookResolution plain = resolve_hook(kprobe("sys_connect", {arg(0, ArgType::Int, "int")}), {});
+    EXPECT_EQ(targets(plain), Lines{"sys_connect str=none dirfd=none"});
+    EXPECT_EQ(bindings(plain), Lines{"int32 0"});
+    Hook mixed = kprobe("list:net", with_addr);
+    mixed.list_calls = {"sys_connect", "sys_openat"};
+    HookResolution m = resolve_hook(mixed, {});
+    EXPECT_EQ(m.support, Support::Unsupported);
+    EXPECT_EQ(m.reason, "a list mixing socket syscalls with others is not served");
+}
+
+TEST(PolicyHookResolution, SyscallArgumentsAtEntry)
+{
+    const std::vector<Arg> args{arg(0, ArgType::Int, "int"),          arg(1, ArgType::String, "string"),
+                                arg(2, ArgType::Int, "uint32"),       arg(3, ArgType::Int, "uint64"),
+                                arg(6, ArgType::Int, "int"),          arg(2, ArgType::String, "string"),
+                                arg(1, ArgType::CharBuf, "char_buf"), arg(0, ArgType::Fd, "fd"),
+                                arg(3, ArgType::Int, "long")};
+    HookResolution r = resolve_hook(kprobe("sys_openat", args), {});
+    EXPECT_EQ(r.support, Support::Loads);
+    EXPECT_FALSE(r.is_substitute);
+    EXPECT_EQ(targets(r), Lines{"sys_openat str=1 dirfd=0 path"});
+    EXPECT_EQ(bindings(r), (Lines{"int32 0", "string", "int32 2", "int 3",
+                                  "unavailable: syscalls have arguments 0 to 5, not 6",
+                                  "unavailable: only one string argument per hook is matched in the kernel",
+                                  "unavailable: a 'char_buf' argument of openat is not read at syscall entry",
+                                  "int32 0", "int 3"}));
+    // a string that is no path is matched as it is
+    EXPECT_EQ(targets(resolve_hook(kprobe("sys_sethostname", {arg(0, ArgType::String, "string")}), {})),
+              Lines{"sys_sethostname str=0 dirfd=none"});
+    EXPECT_EQ(targets(resolve_hook(kprobe("__x64_sys_execve", {arg(0, ArgType::String, "string")}), {})),
+              Lines{"sys_execve str=0 dirfd=none path"});
+    EXPECT_EQ(targets(resolve_hook(kprobe("sys_symlinkat", {arg(2, ArgType::String, "string")}), {})),
+              Lines{"sys_symlinkat str=2 dirfd=1 path"});
+}
+
+TEST(PolicyHookResolution, SyscallListsServeEachSyscall)
+{
+    Hook h = kprobe("list:opens", {arg(0, ArgType::String, "string")});
+    h.list_calls = {"sys_open", "sys_creat", "__x64_sys_unlink"};
+    HookResolution r = resolve_hook(h, {});
+    EXPECT_EQ(r.support, Support::Loads);
+    EXPECT_EQ(targets(r), (Lines{"sys_open str=0 dirfd=none path", "sys_creat str=0 dirfd=none path",
+                                 "sys_unlink str=0 dirfd=none path"}));
+    EXPECT_EQ(bindings(r), Lines{"string"});
+}
+
+TEST(PolicyHookResolution, RefusedHooks)
+{
+    auto refused = [](const Hook& h, const KernelCaps& caps) {
+        HookResolution r = resolve_hook(h, caps);
+        EXPECT_TRUE(r.targets.empty());
+        return std::pair{r.support, r.reason};
+    };
+    using P = std::pair<Support, std::string>;
+    const KernelCaps none{}, kprobes{.kprobes = true}, lsm{.bpf_lsm = true};
+    EXPECT_EQ(refused(kprobe("security_file_permission", {}, false), none),
+              (P{Support::NeedsKernel, "kernel function 'security_file_permission' needs kprobes, which this kernel "
+                                       "lacks, and has no syscall-level equivalent"}));
+    EXPECT_EQ(refused(kprobe("security_file_permission", {}, false), kprobes),
+              (P{Support::Unsupported, "kprobes on kernel function 'security_file_permission' are not served yet"}));
+    EXPECT_EQ(refused(kprobe("security_file_permission"), none),
+              (P{Support::Unsupported, "'security_file_permission' is not a syscall of this architecture"}));
+    EXPECT_EQ(refused(kprobe("sys_frobnicate"), none),
+              (P{Support::Unsupported, "'sys_frobnicate' is not a syscall of this architecture"}));
+    EXPECT_EQ(refused(kprobe("__ia32_sys_open"), none),
+              (P{Support::Unsupported, "'__ia32_sys_open': 32-bit compat syscalls are not watched"}));
+    Hook ret = kprobe("sys_openat");
+    ret.is_return = true;
+    EXPECT_EQ(refused(ret, none),
+              (P{Support::Unsupported, "return probes (return: true, returnArg) are not served yet"}));
+    EXPECT_EQ(refused(hook(HookKind::Uprobe, "/usr/bin/bash"), kprobes),
+              (P{Support::Unsupported, "uprobes and USDT probes are not served yet"}));
+    EXPECT_EQ(refused(hook(HookKind::Usdt, "/usr/bin/python3"), kprobes),
+              (P{Support::Unsupported, "uprobes and USDT probes are not served yet"}));
+    EXPECT_EQ(refused(hook(HookKind::Lsm, "bprm_committed_creds"), kprobes),
+              (P{Support::NeedsKernel, "LSM hook 'bprm_committed_creds' needs BPF LSM, which this kernel lacks, and "
+                                       "has no syscall-level equivalent"}));
+    EXPECT_EQ(refused(hook(HookKind::Lsm, "bprm_committed_creds"), lsm),
+              (P{Support::Unsupported, "LSM hook 'bprm_committed_creds' is not served yet"}));
+    EXPECT_EQ(refused(hook(HookKind::Tracepoint, "sched/sched_process_exec"), none),
+              (P{Support::Unsupported, "tracepoint 'sched/sched_process_exec': Palisade serves the syscall "
+                                       "tracepoints (raw_syscalls/sys_enter, syscalls/sys_enter_*) and not yet other "
+                                       "tracepoints"}));
+    EXPECT_EQ(refused(hook(HookKind::Tracepoint, "syscalls/sys_enter_frobnicate"), none),
+              (P{Support::Unsupported, "tracepoint 'syscalls/sys_enter_frobnicate' names no syscall of this "
+                                       "architecture"}));
+}
+
+TEST(PolicyHookResolution, SyscallTracepoints)
+{
+    HookResolution raw = resolve_hook(hook(HookKind::Tracepoint, "raw_syscalls/sys_enter",
+                                           {arg(5, ArgType::Int, "uint64"), arg(4, ArgType::Int, "int64")}),
+                                      {});
+    EXPECT_EQ(raw.support, Support::Loads);
+    EXPECT_EQ(raw.syscall_id_arg, 1);
+    EXPECT_TRUE(raw.targets.empty());  // chosen per selector
+    EXPECT_EQ(bindings(raw), (Lines{"unavailable: raw_syscalls/sys_enter: only the syscall id (index 4) is matched",
+                                    "nr"}));
+    HookResolution openat = resolve_hook(hook(HookKind::Tracepoint, "syscalls/sys_enter_openat",
+                                              {arg(4, ArgType::Int, "int"), arg(5, ArgType::Int, "int"),
+                                               arg(6, ArgType::String, "string"), arg(8, ArgType::Int, "uint32")}),
+                                         {});
+    EXPECT_EQ(openat.support, Support::Loads);
+    EXPECT_EQ(openat.syscall_id_arg, -1);
+    EXPECT_EQ(targets(openat), Lines{"sys_openat str=1 dirfd=0 path"});
+    EXPECT_EQ(bindings(openat), (Lines{"unavailable: syscalls have arguments 0 to 5, not -1", "int32 0", "string",
+                                       "int32 3"}));
+}
+
+TEST(PolicyHookResolution, SyscallNamesAndHookNames)
+{
+    EXPECT_EQ(syscall_number("openat"), kOpenat);
+    EXPECT_EQ(syscall_number("sys_openat"), kOpenat);
+    EXPECT_EQ(syscall_number("__x64_sys_openat"), kOpenat);
+    EXPECT_EQ(syscall_number("__arm64_sys_openat"), kOpenat);  // the name, not the architecture's number
+    EXPECT_EQ(syscall_number("openat3"), std::nullopt);
+    EXPECT_EQ(syscall_number(""), std::nullopt);
+    EXPECT_EQ(syscall_name_of(kExecve), "execve");
+    EXPECT_EQ(syscall_name_of(PL_SYSCALL_MAX - 1), "");
+    EXPECT_EQ(hook_display_name(kOpenat), "sys_openat");
+    EXPECT_EQ(hook_display_name(PL_HOOK_CONNECT), "cgroup/connect");
+    EXPECT_EQ(hook_display_name(PL_HOOK_SENDMSG), "cgroup/sendmsg");
+    EXPECT_EQ(hook_display_name(PL_HOOK_BIND), "cgroup/bind");
+    EXPECT_EQ(hook_display_name(PL_SYSCALL_MAX - 1), "syscall_511");
+    // every named syscall is dispatched by the kernel's tables
+    for (std::uint32_t nr = 0; nr < 1024; ++nr)
+        if (!syscall_name_of(nr).empty()) {
+            EXPECT_LT(nr, static_cast<std::uint32_t>(PL_SYSCALL_MAX)) << syscall_name_of(nr);
+            EXPECT_EQ(syscall_number(syscall_name_of(nr)), nr);
+        }
+}
+
+}  // namespace
+}  // namespace palisade::policy
