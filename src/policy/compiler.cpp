@@ -136,10 +136,10 @@ public:
     {
         std::set<std::pair<int, bool>> used;  // (table, negated): one matcher each per selector
         for (const ArgMatch& m : matches) {
-            if (m.index < 0 || static_cast<std::size_t>(m.index) >= res_.args.size())
-                fail(m.loc, fmt::format("matchArgs index {} names no argument (the hook declares {})", m.index,
-                                        res_.args.size()));
-            const ArgBinding& binding = res_.args[m.index];
+            const int position = res_.position_of(m.index);
+            if (position < 0)
+                fail(m.loc, fmt::format("matchArgs index {} names no argument the hook declares", m.index));
+            const ArgBinding& binding = res_.args[position];
             switch (binding.source) {
             case ArgSource::Unavailable: fail(m.loc, "matchArgs index " + std::to_string(m.index) + ": " +
                                                          binding.unavailable_reason);

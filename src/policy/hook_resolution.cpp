@@ -268,6 +268,8 @@ HookResolution resolve_tracepoint(const Hook& hook)
         hook.call));
 }
 
+HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps);
+
 }  // namespace
 
 std::optional<std::uint32_t> syscall_number(std::string_view name)
@@ -298,7 +300,27 @@ std::string hook_display_name(std::uint32_t id)
     return name.empty() ? fmt::format("syscall_{}", id) : fmt::format("sys_{}", name);
 }
 
+int HookResolution::position_of(int match_index) const
+{
+    if (match_by_position)
+        return match_index >= 0 && static_cast<std::size_t>(match_index) < args.size() ? match_index : -1;
+    for (std::size_t i = 0; i < declared_index.size() && i < args.size(); ++i)
+        if (declared_index[i] == match_index)
+            return static_cast<int>(i);
+    return -1;
+}
+
 HookResolution resolve_hook(const Hook& hook, const KernelCaps& caps)
+{
+    HookResolution out = resolve_hook_kind(hook, caps);
+    out.match_by_position = hook.kind == HookKind::Tracepoint;
+    for (const Arg& arg : hook.args)
+        out.declared_index.push_back(arg.index);
+    return out;
+}
+
+namespace {
+HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
 {
     switch (hook.kind) {
     case HookKind::Uprobe:
@@ -335,5 +357,6 @@ HookResolution resolve_hook(const Hook& hook, const KernelCaps& caps)
     }
     return unsupported("unknown hook kind");
 }
+}  // namespace
 
 }  // namespace palisade::policy

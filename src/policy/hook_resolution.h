@@ -57,7 +57,13 @@ struct HookResolution {
     std::string reason;                 // why not Loads
     std::string note;                   // semantic difference of a substitute hook
     std::vector<HookTarget> targets;
-    std::vector<ArgBinding> args;       // by position in Hook::args (matchArgs index)
+    std::vector<ArgBinding> args;       // by position in Hook::args
+    // What a matchArgs index names: kprobes and LSM hooks name an argument by
+    // its `index` (declared_index), tracepoints by its position in `args`.
+    bool match_by_position = false;
+    std::vector<int> declared_index;    // Hook::args[i].index
+    // The position a matchArgs index names, -1 for none.
+    int position_of(int match_index) const;
     // raw_syscalls/sys_enter: the position of the syscall id argument, -1 = none.
     int syscall_id_arg = -1;
     bool is_substitute = false;         // a kernel function served by a syscall hook

@@ -190,7 +190,7 @@ TEST(PolicyCompiler, GreaterAndLessThanCompareSigned)
                                       "  - call: sys_write\n"
                                       "    args: [{index: 0, type: int}, {index: 2, type: size_t}]\n"
                                       "    selectors:\n"
-                                      "    - matchArgs: [{index: 1, operator: GT, values: [4096]}]\n"),
+                                      "    - matchArgs: [{index: 2, operator: GT, values: [4096]}]\n"),
          tracing_policy("kill-groups", "  kprobes:\n"
                                        "  - call: sys_kill\n"
                                        "    args: [{index: 0, type: int}, {index: 1, type: int}]\n"
@@ -216,7 +216,7 @@ TEST(PolicyCompiler, ThirtyTwoBitArgumentsAreComparedSignExtended)
                                      "  - call: sys_lseek\n"
                                      "    args: [{index: 1, type: long}]\n"
                                      "    selectors:\n"
-                                     "    - matchArgs: [{index: 0, operator: Equal, values: [-100]}]\n")}));
+                                     "    - matchArgs: [{index: 1, operator: Equal, values: [-100]}]\n")}));
     EXPECT_EQ(r.tables.hooks.at(kOpenat).arg32, 0b101);  // dfd and flags are ints, the path is not
     EXPECT_EQ(r.tables.hooks.at(kLseek).arg32, 0);
     Kernel k(r.tables);

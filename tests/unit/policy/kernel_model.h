@@ -32,6 +32,7 @@ constexpr std::uint16_t kAfInet = 2, kAfInet6 = 10;
 // The calling task, as the helpers the kernel uses would see it.
 struct Task {
     std::uint32_t tgid = 4242;
+    std::uint32_t ns_tgid = 4242;  // the pid in its own pid namespace
     pl_pol_binaries binaries{};  // pl_pol_proc_binaries[tgid]
     bool has_binaries = true;    // false: no entry in pl_pol_proc_binaries
     std::uint64_t cap_effective = 0, cap_inheritable = 0, cap_permitted = 0;
@@ -333,14 +334,14 @@ private:
         value_table(s, h, hook, PL_T_PROTOCOL, s.protocol);
     }
 
-    static bool slow_holds(const Scratch& s, const pl_pol_slow& m, const Task& task)
+    bool slow_holds(const Scratch& s, const pl_pol_slow& m, const Task& task) const
     {
         switch (m.kind) {
         case PL_SLOW_BINARY: {
             const std::uint32_t set = m.value & (PL_POL_BINARY_SETS - 1);
             return task.has_binaries && ((task.binaries.sets[set / 64] >> (set % 64)) & 1);
         }
-        case PL_SLOW_PID: return task.tgid == m.value;
+        case PL_SLOW_PID: return (m.arg ? task.ns_tgid : task.tgid) == m.value;
         case PL_SLOW_NS: return m.arg < PL_NS_COUNT && task.ns[m.arg] == m.value;
         case PL_SLOW_CAPS: {
             const std::uint64_t caps =
@@ -353,12 +354,18 @@ private:
         case PL_SLOW_ARG_LT:
             return static_cast<std::int64_t>(m.arg < 6 ? s.args[m.arg] : 0) < static_cast<std::int64_t>(m.value);
         case PL_SLOW_CGROUP: {
-            if (task.cgroup_id == m.value)
+            // The kernel walks bpf_get_current_ancestor_cgroup_id(0..15): root first, the task's own last.
+            auto in_set = [&](std::uint64_t id) {
+                return std::any_of(t_.cgroup_sets.begin(), t_.cgroup_sets.end(), [&](const auto& e) {
+                    return e.first.set == m.value && e.first.cgroup_id == id;
+                });
+            };
+            if (in_set(task.cgroup_id))
                 return true;
             for (std::size_t level = 0; level < 16 && level < task.ancestors.size(); ++level) {
                 if (task.ancestors[level] == 0)
                     break;
-                if (task.ancestors[level] == m.value)
+                if (in_set(task.ancestors[level]))
                     return true;
             }
             return false;
