@@ -898,6 +898,33 @@ void emit(Builder& b, KernelTables& t)
     t.info = b.info;
 }
 
+// The kernel maps' sizes, checked before anything is written, so that a full
+// map is reported with the policy that filled it rather than as -E2BIG.
+void check_capacity(const Builder& b, const Policy& policy)
+{
+    std::size_t cgroup_members = 0;
+    for (const auto& set : b.cgroup_sets)
+        cgroup_members += set.size();
+    const struct {
+        const char* what;
+        std::size_t used, limit;
+    } maps[] = {
+        {"string-equal values", b.str_eq.size(), PL_POL_TABLE_ENTRIES},
+        {"prefix values", b.str_prefix.size(), PL_POL_TABLE_ENTRIES},
+        {"postfix values", b.str_postfix.size(), PL_POL_TABLE_ENTRIES},
+        {"addresses (CIDRs)", b.addrs.size(), PL_POL_TABLE_ENTRIES},
+        {"integer, port, family and protocol values", b.values.size(), PL_POL_TABLE_ENTRIES},
+        {"selectors over all hooks", b.selectors.size(), PL_POL_TABLE_ENTRIES},
+        {"process, namespace and capability matchers", b.slow.size(), PL_POL_SLOW_ENTRIES},
+        {"cgroups of selected workloads", cgroup_members, PL_POL_CGROUP_ENTRIES},
+    };
+    for (const auto& m : maps)
+        if (m.used > m.limit)
+            throw CompileFailure{policy.loc, fmt::format("with this policy the loaded policies need {} {}; the kernel "
+                                                         "map holds {}",
+                                                         m.used, m.what, m.limit)};
+}
+
 }  // namespace
 
 std::string CompileError::render() const
@@ -949,6 +976,7 @@ CompileResult compile_policies(const std::vector<Policy>& policies, const Compil
         const auto id = static_cast<std::uint32_t>(attempt.info.size());
         try {
             PolicyCompiler(attempt, env, policy, id).compile();
+            check_capacity(attempt, policy);
             built = std::move(attempt);
             result.loaded.push_back(policy.name);
         } catch (const CompileFailure& f) {

@@ -284,6 +284,9 @@ enum pl_syscall_kind {
 #define PL_POL_SLOW_MAX 64      /* non-table matchers per hook */
 #define PL_POL_POLICIES 4096
 #define PL_POL_BINARY_SETS 256  /* distinct matchBinaries value sets */
+#define PL_POL_TABLE_ENTRIES 16384   /* entries of each value table and of the selector map */
+#define PL_POL_SLOW_ENTRIES 8192     /* non-table matchers over all hooks */
+#define PL_POL_CGROUP_ENTRIES 65536  /* cgroup set members */
 
 enum pl_pol_hook_id {
     /* 0 .. PL_SYSCALL_MAX-1: the syscall of that number, at entry */

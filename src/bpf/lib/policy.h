@@ -20,14 +20,14 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 16384);
+    __uint(max_entries, PL_POL_TABLE_ENTRIES);
     __type(key, struct pl_pol_str_key);
     __type(value, struct pl_pol_hit);
 } pl_pol_str_eq __weak SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-    __uint(max_entries, 16384);
+    __uint(max_entries, PL_POL_TABLE_ENTRIES);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct pl_pol_lpm_str_key);
     __type(value, struct pl_pol_hit);
@@ -36,7 +36,7 @@ struct {
 /* Same keys, strings reversed: a postfix is a prefix of the reversed string. */
 struct {
     __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-    __uint(max_entries, 16384);
+    __uint(max_entries, PL_POL_TABLE_ENTRIES);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct pl_pol_lpm_str_key);
     __type(value, struct pl_pol_hit);
@@ -44,7 +44,7 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-    __uint(max_entries, 16384);
+    __uint(max_entries, PL_POL_TABLE_ENTRIES);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct pl_pol_lpm_addr_key);
     __type(value, struct pl_pol_hit);
@@ -52,14 +52,14 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 16384);
+    __uint(max_entries, PL_POL_TABLE_ENTRIES);
     __type(key, struct pl_pol_value_key);
     __type(value, struct pl_pol_hit);
 } pl_pol_values __weak SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 65536);
+    __uint(max_entries, PL_POL_CGROUP_ENTRIES);
     __type(key, struct pl_pol_cgroup_key);
     __type(value, __u8);
 } pl_pol_cgroup_sets __weak SEC(".maps");
@@ -67,7 +67,7 @@ struct {
 /* key: hook << 16 | index */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 8192);
+    __uint(max_entries, PL_POL_SLOW_ENTRIES);
     __type(key, __u32);
     __type(value, struct pl_pol_slow);
 } pl_pol_slow_map __weak SEC(".maps");
@@ -75,7 +75,7 @@ struct {
 /* key: hook << 16 | selector bit */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 16384);
+    __uint(max_entries, PL_POL_TABLE_ENTRIES);
     __type(key, __u32);
     __type(value, struct pl_pol_selector);
 } pl_pol_selectors __weak SEC(".maps");

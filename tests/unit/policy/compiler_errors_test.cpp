@@ -237,3 +237,25 @@ TEST(PolicyCompilerErrors, AFailingPolicyDoesNotAffectTheOthers)
 
 }  // namespace
 }  // namespace palisade::policy
+
+namespace palisade::policy {
+namespace {
+
+TEST(PolicyCompilerErrors, AFullKernelMapNamesThePolicyThatFilledIt)
+{
+    std::string values;
+    for (int i = 0; i <= PL_POL_TABLE_ENTRIES; ++i)
+        values += (values.empty() ? "" : ", ") + std::string("/srv/f") + std::to_string(i);
+    const auto small = test::openat_policy("small", "    - matchArgs: [{index: 1, operator: Equal, values: [/etc/a]}]\n");
+    const auto huge = test::openat_policy("huge", "    - matchArgs: [{index: 1, operator: Equal, values: [" + values +
+                                                      "]}]\n");
+    const auto result = test::compile_text(test::documents({small, huge}));
+    ASSERT_EQ(result.errors.size(), 1u);
+    EXPECT_EQ(result.errors[0].policy, "huge");
+    EXPECT_EQ(result.errors[0].message,
+              "with this policy the loaded policies need 16386 string-equal values; the kernel map holds 16384");
+    EXPECT_EQ(result.loaded, std::vector<std::string>{"small"}) << "the other policy still loads";
+}
+
+}  // namespace
+}  // namespace palisade::policy
