@@ -452,6 +452,8 @@ int run_agent(const RunOptions& o)
                      hierarchy.controller.empty() ? "unified" : hierarchy.controller);
         for (const auto& record : snapshot_processes("/proc", hierarchy))
             handle(record);
+        if (metrics)
+            metrics->publish(pipeline.prometheus(sensor.get()));
         if (!o.ready_file.empty())
             std::ofstream(o.ready_file) << getpid() << '\n';
     }

@@ -1,6 +1,9 @@
 // The agent as a user runs it: the palisade binary, its output, its signals,
 // its refusal to run twice or without privileges, and record/replay.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +22,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "support/agent_process.h"
 
 namespace {
 
@@ -273,6 +278,48 @@ TEST(Cli, RulesListShowsEventTypes)
     EXPECT_EQ(wait_exit(list), 0) << slurp(list.err_path);
     const auto out = slurp(list.out_path);
     EXPECT_TRUE(std::regex_search(out, std::regex(R"(Fileless execution +Critical +execve,execveat)"))) << out;
+}
+
+}  // namespace
+
+namespace {
+
+// One plain HTTP/1.0 GET on loopback: the response, headers included.
+std::string http_get(int port, const std::string& path)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string response;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+        const std::string request = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+        if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+            char buf[4096];
+            for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;)
+                response.append(buf, n);
+        }
+    }
+    close(fd);
+    return response;
+}
+
+TEST(Cli, MetricsAreServedForPrometheusWithAHealthCheck)
+{
+    const int port = 19464;
+    std::string metrics, health;
+    palisade::test::run_agent_around({"--no-rules", "-o", "null", "--metrics-addr", "127.0.0.1:" + std::to_string(port)},
+                                     [&](pid_t) {
+                                         metrics = http_get(port, "/metrics");
+                                         health = http_get(port, "/healthz");
+                                     });
+    EXPECT_NE(metrics.find("200 OK"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("# TYPE palisade_events_total counter"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("palisade_events_total{type=\"exec\"}"), std::string::npos);
+    EXPECT_NE(metrics.find("palisade_kernel_drops_total{type=\"open\"} 0"), std::string::npos);
+    EXPECT_NE(metrics.find("palisade_degraded{feature=\"kprobes\"} 1"), std::string::npos) << "this kernel lacks them";
+    EXPECT_NE(health.find("\r\n\r\nok"), std::string::npos) << health;
 }
 
 }  // namespace
