@@ -555,6 +555,17 @@ void compile_actions(const Selector& sel, bool at_syscall_entry, pl_pol_selector
                     info.notes.push_back(std::move(note));
             }
             break;
+        case ActionKind::NotifyEnforcer:
+            // Tetragon's enforcer acts on the syscall the selector matched: here the same
+            // hook acts at entry, with the signal or, without one, the Override fallback.
+            if (a.arg_sig && *a.arg_sig != 9) {
+                out.action = PL_ACT_SIGNAL;
+                out.signal = static_cast<__u16>(*a.arg_sig);
+            } else {
+                out.action = a.arg_sig ? PL_ACT_SIGKILL : PL_ACT_OVERRIDE;
+                out.error = a.arg_error.value_or(-1);
+            }
+            break;
         default:
             sc.fail(a.loc, fmt::format("action '{}' is not supported", a.name));
         }
@@ -604,6 +615,8 @@ std::vector<HookTarget> selector_targets(const Policy& policy, const HookResolut
         constrained = true;
         negated = m.op == ArgOp::NotEqual || m.op == ArgOp::NotInMap;
         for (const auto& v : expand_lists(policy, m)) {
+            if (v.starts_with("__ia32_") || v.starts_with("__x32_"))
+                continue;  // 32-bit compat syscalls are not watched
             {
                 auto nr = parse_integer(v);
                 if (!nr)

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace palisade::policy {
 namespace {
@@ -204,9 +205,17 @@ HookResolution resolve_syscall_kprobe(const Hook& hook)
 {
     HookResolution out;
     std::vector<std::string> calls = hook.list_calls.empty() ? std::vector<std::string>{hook.call} : hook.list_calls;
+    if (hook.list_type == "generated_syscalls") {
+        calls.clear();  // every syscall of this architecture
+        for (const auto& s : kSyscalls)
+            calls.emplace_back(s.name);
+    }
+    std::vector<std::string> compat;
     for (const auto& call : calls) {
-        if (std::string_view(call).starts_with("__ia32_") || std::string_view(call).starts_with("__x32_"))
-            return unsupported(fmt::format("'{}': 32-bit compat syscalls are not watched", call));
+        if (std::string_view(call).starts_with("__ia32_") || std::string_view(call).starts_with("__x32_")) {
+            compat.push_back(call);  // the 64-bit entry of the same list is served
+            continue;
+        }
         std::string_view name = strip_syscall_prefix(call);
         auto nr = syscall_number(name);
         if (!nr)
@@ -230,6 +239,10 @@ HookResolution resolve_syscall_kprobe(const Hook& hook)
         bind_syscall_args(hook, name, out, target);
         out.targets.push_back(target);
     }
+    if (out.targets.empty())
+        return unsupported(fmt::format("'{}': 32-bit compat syscalls are not watched", hook.call));
+    if (!compat.empty())
+        out.note = fmt::format("32-bit compat syscalls are not watched: {} left out", fmt::join(compat, ", "));
     return out;
 }
 
@@ -329,6 +342,9 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
     case HookKind::Tracepoint:
         return resolve_tracepoint(hook);
     case HookKind::Kprobe:
+        if (hook.list_type == "generated_ftrace")
+            return caps.kprobes ? unsupported("generated_ftrace lists (kernel functions by pattern) are not served yet")
+                                : needs("kprobes", hook);
         // Tetragon's `syscall` defaults to true: known kernel functions are recognised first.
         if (hook.call == "fd_install" || hook.call == "security_file_open")
             return file_open_substitute(hook, hook.call);
