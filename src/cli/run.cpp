@@ -25,6 +25,7 @@
 #include "loader/sensor.h"
 #include "loader/system.h"
 #include "metrics/metrics_server.h"
+#include "notify/notifier.h"
 #include "output/format.h"
 #include "proc/cgroup_hierarchy.h"
 #include "proc/proc_snapshot.h"
@@ -165,6 +166,12 @@ public:
         append_metric(out, "palisade_alerts_total", "Rule alerts written.", "counter", alerts_total_);
         append_metric(out, "palisade_policy_events_total", "Policy events written.", "counter",
                       policy_events_total_);
+        append_metric(out, "palisade_policy_notify_total", "GetUrl and DnsLookup actions done, by outcome.",
+                      "counter", notifier_.done(), "outcome=\"ok\"");
+        append_metric(out, "palisade_policy_notify_total", "GetUrl and DnsLookup actions done, by outcome.",
+                      "counter", notifier_.failed(), "outcome=\"failed\"");
+        append_metric(out, "palisade_policy_notify_total", "GetUrl and DnsLookup actions done, by outcome.",
+                      "counter", notifier_.dropped(), "outcome=\"dropped\"");
         append_metric(out, "palisade_policies_loaded", "Policies enforced or monitored now.", "gauge",
                       policies_.size());
         append_metric(out, "palisade_process_cache_size", "Process images cached.", "gauge", cache_.size());
@@ -229,6 +236,13 @@ private:
                 d.pod_namespace = m->pod_namespace;
             }
         }
+        if (d.policy < policies_.size()) {
+            const auto& notify = policies_[d.policy].notify;
+            if (auto it = notify.find(static_cast<std::uint32_t>(d.hook_index) << 16 | d.selector_index);
+                it != notify.end())
+                for (const auto& n : it->second)
+                    n.url.empty() ? notifier_.dns_lookup(n.fqdn) : notifier_.get_url(n.url);
+        }
         ++policy_events_total_;
         write_line([&](bool json, fmt::memory_buffer& out) {
             json ? formatter_.json(ev, cache_, out) : formatter_.text(ev, cache_, out);
@@ -269,6 +283,7 @@ private:
     std::vector<rules::CompiledRule*> matched_;
     std::uint64_t alerts_total_ = 0;
     std::vector<policy::PolicyInfo> policies_;
+    Notifier notifier_;  // GetUrl / DnsLookup actions
     std::unordered_map<std::uint64_t, std::shared_ptr<const Container>> workload_by_cgroup_;
     std::uint64_t policy_events_total_ = 0;
     fmt::memory_buffer line_;

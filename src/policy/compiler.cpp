@@ -555,6 +555,21 @@ void compile_actions(const Selector& sel, bool at_syscall_entry, pl_pol_selector
                     info.notes.push_back(std::move(note));
             }
             break;
+        case ActionKind::GetUrl:
+        case ActionKind::DnsLookup: {
+            const bool url = a.kind == ActionKind::GetUrl;
+            if ((url ? a.arg_url : a.arg_fqdn).empty())
+                sc.fail(a.loc, fmt::format("action {} needs {}", a.name, url ? "argUrl" : "argFqdn"));
+            if (url && !a.arg_url.starts_with("http://") && !a.arg_url.starts_with("https://"))
+                sc.fail(a.loc, fmt::format("argUrl '{}' is not an http:// or https:// URL", a.arg_url));
+            auto& list = info.notify[static_cast<std::uint32_t>(out.hook_index) << 16 | out.selector_index];
+            const PolicyInfo::Notify notify{url ? a.arg_url : std::string(), url ? std::string() : a.arg_fqdn};
+            // Once per selector, however many hook points serve it.
+            if (std::none_of(list.begin(), list.end(),
+                             [&](const auto& n) { return n.url == notify.url && n.fqdn == notify.fqdn; }))
+                list.push_back(notify);
+            break;
+        }
         case ActionKind::NotifyEnforcer:
             // Tetragon's enforcer acts on the syscall the selector matched: here the same
             // hook acts at entry, with the signal or, without one, the Override fallback.

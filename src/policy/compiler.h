@@ -53,6 +53,13 @@ struct PolicyInfo {
     std::vector<std::string> notes;       // semantic differences of substitute hooks
     std::vector<std::string> message;     // per hook_index: the hook's `message`
     bool scoped = false;                  // namespaced or selector-scoped: follows the containers
+    // Done by the agent when a selector's event arrives ("thin" alerting to
+    // systems that only see HTTP or DNS): key hook_index << 16 | selector_index.
+    struct Notify {
+        std::string url;   // GetUrl
+        std::string fqdn;  // DnsLookup
+    };
+    std::map<std::uint32_t, std::vector<Notify>> notify;
 };
 
 struct KernelTables {

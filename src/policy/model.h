@@ -128,6 +128,8 @@ struct Action {
     std::string name;              // as written
     std::optional<int> arg_error;  // Override: the errno returned (negative)
     std::optional<int> arg_sig;    // Signal
+    std::string arg_url;           // GetUrl: fetched by the agent when the selector matches
+    std::string arg_fqdn;          // DnsLookup: resolved by the agent when the selector matches
     std::uint64_t rate_limit_ns = 0;   // rateLimit "1m", "10s", "500ms"; 0 = none
     std::string rate_limit_scope;      // "thread" (default), "process", "global"
     Location loc;

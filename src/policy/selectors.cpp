@@ -369,6 +369,8 @@ void read_action(const Mapping& mapping, std::vector<Action>& out)
         action.arg_error = static_cast<int>(*error);
     if (auto signal = mapping.optional_integer("argSig", 0, INT32_MAX))
         action.arg_sig = static_cast<int>(*signal);
+    action.arg_url = mapping.string_or("argUrl");
+    action.arg_fqdn = mapping.string_or("argFqdn");
     std::string rate_limit = mapping.string_or("rateLimit");
     if (!rate_limit.empty()) {
         bool ok = false;

@@ -387,3 +387,55 @@ TEST(PolicyEnforcement, FollowForksCoversDescendantsIncludingThoseStartedBeforeT
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PolicyEnforcement, GetUrlActionFetchesTheUrlWhenTheSelectorMatches)
+{
+    Listener web("127.0.0.1");
+    const std::string policy = temp_path("geturl.yaml");
+    std::ofstream(policy) << "apiVersion: cilium.io/v1alpha1\n"
+                             "kind: TracingPolicy\n"
+                             "metadata: {name: canary}\n"
+                             "spec:\n"
+                             "  kprobes:\n"
+                             "  - call: fd_install\n"
+                             "    syscall: false\n"
+                             "    args: [{index: 0, type: int}, {index: 1, type: file}]\n"
+                             "    selectors:\n"
+                             "    - matchArgs: [{index: 1, operator: Equal, values: [/etc/palisade-canary]}]\n"
+                             "      matchActions:\n"
+                             "      - {action: GetUrl, argUrl: \"http://127.0.0.1:"
+                          << web.port << "/canary-tripped\"}\n";
+    std::string request;
+    auto out = with_policies({policy}, "enforce", [&] {
+        shell("cat /etc/palisade-canary 2>/dev/null");
+        // The agent fetches from its worker thread: wait for the connection.
+        for (int i = 0; i < 100 && request.empty(); ++i) {
+            int c = accept(web.fd, nullptr, nullptr);
+            if (c < 0) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                continue;
+            }
+            char buf[1024];
+            for (int tries = 0; tries < 100 && request.find("\r\n\r\n") == std::string::npos; ++tries) {
+                ssize_t n = read(c, buf, sizeof(buf));
+                if (n > 0)
+                    request.append(buf, n);
+                else
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            const char reply[] = "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+            if (write(c, reply, sizeof(reply) - 1) < 0)
+                ADD_FAILURE() << "reply";
+            close(c);
+        }
+    });
+    EXPECT_EQ(request.rfind("GET /canary-tripped ", 0), 0u) << request << out.log;
+    auto events = policy_events(out);
+    ASSERT_EQ(events.size(), 1u) << out.log;
+    EXPECT_EQ(events[0]["policy"]["arg"], "/etc/palisade-canary");
+    unlink(policy.c_str());
+}
+
+}  // namespace
