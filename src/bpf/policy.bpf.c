@@ -194,6 +194,13 @@ int pl_pol_exec(struct bpf_raw_tracepoint_args *ctx)
         pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_str_postfix, &s->postfix));
     }
     bpf_map_update_elem(&pl_pol_proc_binaries, &tgid, &sets, BPF_ANY);
+
+    /* Policies on sched_process_exec see the new binary; a SIGKILL now
+     * ends the image before its first instruction. */
+    __u32 hook = PL_HOOK_EXEC;
+    struct pl_pol_hook *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
+    if (h && !pl_pol_mask_empty(&h->all) && s->str_len && !pl_is_self(tgid))
+        pl_pol_evaluate(s, h, PL_HOOK_EXEC, tgid, 0);
     return 0;
 }
 

@@ -751,7 +751,7 @@ private:
         entry.policy = id_;
         entry.selector_index = selector_index;
         entry.hook_index = hook_index;
-        compile_actions(sel, target.id < PL_SYSCALL_MAX, entry, info, sc);
+        compile_actions(sel, target.id < PL_SYSCALL_MAX || target.id == PL_HOOK_EXEC, entry, info, sc);
         b_.selectors[target.id << 16 | bit] = entry;
         return bit;
     }
@@ -967,7 +967,8 @@ bool KernelTables::uses_syscall_entry() const
 
 bool KernelTables::uses_cgroup_hooks() const
 {
-    return std::any_of(hooks.begin(), hooks.end(), [](const auto& h) { return h.first >= PL_HOOK_CONNECT; });
+    return std::any_of(hooks.begin(), hooks.end(),
+                       [](const auto& h) { return h.first >= PL_HOOK_CONNECT && h.first <= PL_HOOK_BIND; });
 }
 
 pl_pol_binaries KernelTables::binary_sets(const std::string& path) const

@@ -275,6 +275,19 @@ HookResolution resolve_tracepoint(const Hook& hook)
         out.targets.push_back(target);
         return out;
     }
+    if (hook.call == "sched/sched_process_exec") {
+        // Served where the sensor sees every exec: the new image, resolved, before it runs.
+        out.targets.push_back({.id = PL_HOOK_EXEC});
+        for (const Arg& arg : hook.args) {
+            if (arg.type == ArgType::LinuxBinprm || arg.type == ArgType::String || arg.type == ArgType::File)
+                out.args.push_back({.source = ArgSource::String});
+            else
+                out.args.push_back(unavailable(fmt::format(
+                    "sched_process_exec: only the binary (linux_binprm, file or string) is matched, not '{}'",
+                    arg.type_name)));
+        }
+        return out;
+    }
     return unsupported(fmt::format(
         "tracepoint '{}': Palisade serves the syscall tracepoints (raw_syscalls/sys_enter, syscalls/sys_enter_*) "
         "and not yet other tracepoints",
@@ -306,6 +319,7 @@ std::string hook_display_name(std::uint32_t id)
 {
     switch (id) {
     case PL_HOOK_CONNECT: return "cgroup/connect";
+    case PL_HOOK_EXEC: return "sched/sched_process_exec";
     case PL_HOOK_SENDMSG: return "cgroup/sendmsg";
     case PL_HOOK_BIND: return "cgroup/bind";
     }

@@ -439,3 +439,39 @@ TEST(PolicyEnforcement, GetUrlActionFetchesTheUrlWhenTheSelectorMatches)
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PolicyEnforcement, ExecTracepointKillsTheNewImageBeforeItRuns)
+{
+    copy_file("/bin/echo", "/tmp/xmrig-exec");
+    const std::string policy = temp_path("rawtp.yaml");
+    std::ofstream(policy) << "apiVersion: cilium.io/v1alpha1\n"
+                             "kind: TracingPolicy\n"
+                             "metadata: {name: exec-tp}\n"
+                             "spec:\n"
+                             "  tracepoints:\n"
+                             "  - subsystem: sched\n"
+                             "    event: sched_process_exec\n"
+                             "    raw: true\n"
+                             "    args: [{index: 2, type: linux_binprm}]\n"
+                             "    selectors:\n"
+                             "    - matchArgs: [{index: 0, operator: Postfix, values: [/xmrig-exec]}]\n"
+                             "      matchActions: [{action: Sigkill}]\n";
+    Shell run, other;
+    auto out = with_policies({policy}, "enforce", [&] {
+        run = shell("cd /tmp && exec ./xmrig-exec mined");
+        other = shell("exec /bin/echo fine");
+    });
+    EXPECT_TRUE(run.killed()) << run.status;
+    EXPECT_EQ(run.out, "");
+    EXPECT_EQ(other.out, "fine\n");
+    auto events = policy_events(out);
+    ASSERT_EQ(events.size(), 1u) << out.log;
+    EXPECT_EQ(events[0]["policy"]["hook"], "sched/sched_process_exec");
+    EXPECT_EQ(events[0]["policy"]["arg"], "/tmp/xmrig-exec") << "the resolved binary, not the name as typed";
+    unlink(policy.c_str());
+    unlink("/tmp/xmrig-exec");
+}
+
+}  // namespace

@@ -293,6 +293,7 @@ enum pl_pol_hook_id {
     PL_HOOK_CONNECT = PL_SYSCALL_MAX, /* cgroup connect4/6: before any packet leaves */
     PL_HOOK_SENDMSG,                  /* cgroup sendmsg4/6: unconnected UDP */
     PL_HOOK_BIND,                     /* cgroup bind4/6 */
+    PL_HOOK_EXEC,                     /* sched_process_exec: the new image, before its first instruction */
     PL_HOOK_MAX,
     /* Not a hook: the key space of the tables that match a new binary's path
      * against every matchBinaries set at exec. */

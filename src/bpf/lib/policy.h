@@ -488,7 +488,7 @@ static long pl_pol_act_step(__u64 index, void *data)
     if (!p || p->mode == PL_MODE_DISABLED)
         return 0;
     int enforce = p->mode == PL_MODE_ENFORCE;
-    int socket_hook = l->hook >= PL_HOOK_CONNECT;
+    int socket_hook = l->hook >= PL_HOOK_CONNECT && l->hook <= PL_HOOK_BIND;
     __u16 flags = l->where | (enforce ? 0 : PL_POLF_MONITOR);
     switch (sel->action) {
     case PL_ACT_ALLOW:
