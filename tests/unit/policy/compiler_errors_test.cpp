@@ -152,9 +152,10 @@ TEST(PolicyCompilerErrors, MoreSlowMatchersOnOneHookThanTheKernelLoops)
 
 TEST(PolicyCompilerErrors, UnsupportedSelectorParts)
 {
-    EXPECT_EQ(compile_error(openat_policy("bad", "    - matchActions: [{action: Post}, {action: GetUrl, "
-                                                 "argUrl: \"http://example.com\"}]\n")),
-              "test.yaml:14:38: policy 'bad': action 'GetUrl' is not supported");
+    EXPECT_EQ(compile_error(openat_policy("bad", "    - matchActions: [{action: Post}, {action: TrackSock}]\n")),
+              "test.yaml:14:38: policy 'bad': action 'TrackSock' is not supported");
+    EXPECT_EQ(compile_error(openat_policy("bad", "    - matchActions: [{action: GetUrl, argUrl: \"ftp://x\"}]\n")),
+              "test.yaml:14:22: policy 'bad': argUrl 'ftp://x' is not an http:// or https:// URL");
     EXPECT_EQ(compile_error(openat_policy("bad", "    - matchActions: [{action: Signal}]\n")),
               "test.yaml:14:22: policy 'bad': action Signal needs argSig");
     EXPECT_EQ(compile_error(openat_policy("bad", "    - matchArgs: [{index: 1, operator: Prefix, values: [/]}]\n"

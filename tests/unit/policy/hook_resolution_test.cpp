@@ -217,8 +217,8 @@ TEST(PolicyHookResolution, RefusedHooks)
                                        "has no syscall-level equivalent"}));
     EXPECT_EQ(refused(hook(HookKind::Lsm, "bprm_committed_creds"), lsm),
               (P{Support::Unsupported, "LSM hook 'bprm_committed_creds' is not served yet"}));
-    EXPECT_EQ(refused(hook(HookKind::Tracepoint, "sched/sched_process_exec"), none),
-              (P{Support::Unsupported, "tracepoint 'sched/sched_process_exec': Palisade serves the syscall "
+    EXPECT_EQ(refused(hook(HookKind::Tracepoint, "sched/sched_switch"), none),
+              (P{Support::Unsupported, "tracepoint 'sched/sched_switch': Palisade serves the syscall "
                                        "tracepoints (raw_syscalls/sys_enter, syscalls/sys_enter_*) and not yet other "
                                        "tracepoints"}));
     EXPECT_EQ(refused(hook(HookKind::Tracepoint, "syscalls/sys_enter_frobnicate"), none),
