@@ -91,6 +91,46 @@ int pl_pol_sys_enter(struct bpf_raw_tracepoint_args *ctx)
     return 0;
 }
 
+/* ---- uprobes: one program, attached per symbol with its hook id as cookie -- */
+
+SEC("uprobe")
+int pl_pol_uprobe(struct pt_regs *ctx)
+{
+    __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
+    if (hook < PL_HOOK_UPROBE_FIRST || hook >= PL_HOOK_MAX)
+        return 0;
+    struct pl_pol_hook *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
+    if (!h || pl_pol_mask_empty(&h->all))
+        return 0;
+    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    if (pl_is_self(tgid))
+        return 0;
+    struct pl_pol_scratch *s = pl_pol_scratch();
+    if (!s)
+        return 0;
+    pl_pol_reset(s);
+    s->args[0] = PT_REGS_PARM1(ctx);
+    s->args[1] = PT_REGS_PARM2(ctx);
+    s->args[2] = PT_REGS_PARM3(ctx);
+    s->args[3] = PT_REGS_PARM4(ctx);
+    s->args[4] = PT_REGS_PARM5(ctx);
+#if defined(__TARGET_ARCH_x86)
+    s->args[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
+#endif
+    for (int i = 0; i < 6; i++)
+        if (h->arg32 & (1 << i))
+            s->args[i] = (__u64)(__s64)(__s32)s->args[i];
+    if (h->str_arg < 6) {
+        long n = bpf_probe_read_user_str(s->eq.str, PL_POL_STR_MAX, (const void *)pl_pol_arg(s, h->str_arg));
+        if (n > 0) {
+            s->str_len = n - 1;
+            s->str_truncated = n == PL_POL_STR_MAX;
+        }
+    }
+    pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY);
+    return 0;
+}
+
 /* ---- cgroup socket hooks -------------------------------------------------- */
 
 static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 hook, int v6)

@@ -91,7 +91,8 @@ Parsed parse_all(const std::vector<std::string>& paths)
 policy::CompileEnv host_compile_env(const KernelFeatures& features, policy::Mode default_mode)
 {
     policy::CompileEnv env;
-    env.caps = {.kprobes = features.kprobe, .fentry = features.fentry, .bpf_lsm = features.bpf_lsm};
+    env.caps = {.kprobes = features.kprobe, .fentry = features.fentry, .bpf_lsm = features.bpf_lsm,
+                .uprobes = features.uprobe};
     env.default_mode = default_mode;
     const std::string cgroup2 = find_cgroup2_mount();
     env.cgroup_id = [cgroup2](const std::string& path) -> std::optional<std::uint64_t> {

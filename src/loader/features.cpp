@@ -66,6 +66,8 @@ KernelFeatures probe_kernel_features()
     f.ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
     f.raw_tracepoint = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, nullptr) == 1;
     f.kprobe = kprobes_available();
+    f.uprobe = access("/sys/bus/event_source/devices/uprobe", F_OK) == 0 &&
+               libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, nullptr) == 1;
     // Parsing the kernel's BTF is the costly part of these probes: once.
     if (btf* vmlinux = f.btf ? btf__load_vmlinux_btf() : nullptr) {
         f.fentry = trampoline_attaches(vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "do_unlinkat");
@@ -86,6 +88,8 @@ std::vector<std::string> KernelFeatures::degraded() const
         lines.emplace_back("fentry/fexit: refused by this kernel; raw tracepoints used instead");
     if (!bpf_lsm)
         lines.emplace_back("BPF LSM: not active; enforcement that needs it falls back to signals at syscall level");
+    if (!uprobe)
+        lines.emplace_back("uprobes: not available on this kernel; uprobe policies cannot load");
     return lines;
 }
 

@@ -14,6 +14,7 @@ struct KernelFeatures {
     bool kprobe = false;  // kprobes built in and attachable
     bool fentry = false;  // BPF trampolines accept a program here
     bool bpf_lsm = false; // "bpf" is an active LSM and LSM programs load
+    bool uprobe = false;  // uprobe perf events and kprobe-type programs (uprobe policies)
 
     // One line per missing optional feature: what falls back to what.
     std::vector<std::string> degraded() const;

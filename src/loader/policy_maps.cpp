@@ -130,6 +130,21 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         *error = "the sensor was started without its enforcement programs (SensorOptions.policies)";
         return false;
     }
+    // Uprobes first: a binary or symbol that is not there fails the reload
+    // before anything that runs has been touched.
+    std::vector<LinkPtr> uprobe_links;
+    for (const auto& u : tables.uprobes) {
+        bpf_uprobe_opts opts{};
+        opts.sz = sizeof(opts);
+        opts.func_name = u.symbol.c_str();
+        opts.bpf_cookie = u.hook;
+        LinkPtr link(bpf_program__attach_uprobe_opts(skel.progs.pl_pol_uprobe, -1, u.binary.c_str(), 0, &opts));
+        if (!link) {
+            *error = fmt::format("cannot attach a uprobe to {} in {}: {}", u.symbol, u.binary, errno_text(errno));
+            return false;
+        }
+        uprobe_links.push_back(std::move(link));
+    }
     const policy::KernelTables& old = impl.policy_tables;
 
     // Hooks first: while the tables change, a hook without selectors is skipped.
@@ -166,6 +181,7 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
     if (!write_entries(skel.maps.pl_pol_hooks, tables.hooks, error))
         return false;
     impl.policy_tables = tables;
+    impl.uprobe_links = std::move(uprobe_links);  // the old ones detach here
 
     return attach_policy_hooks(tables, error);
 }

@@ -33,6 +33,7 @@ struct Sensor::Impl {
     const RecordHandler* handler = nullptr;  // valid during poll()
     // Policy enforcement: hooks attached on first use, the tables last written.
     std::vector<LinkPtr> policy_links;
+    std::vector<LinkPtr> uprobe_links;  // the loaded policies' uprobes
     bool policy_process_hooks = false;
     bool policy_syscall_hook = false;
     bool policy_cgroup_hooks = false;

@@ -60,6 +60,7 @@ struct Builder {
     std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint64_t>, pl_pol_hit> values;
     std::vector<BinarySet> binary_sets;
     std::vector<std::vector<std::uint64_t>> cgroup_sets;  // by set id
+    std::vector<KernelTables::Uprobe> uprobes;
     std::vector<pl_pol_policy> policies;
     std::vector<PolicyInfo> info;
 };
@@ -692,6 +693,8 @@ private:
         HookResolution res = resolve_hook(hook, env_.caps);
         if (res.support != Support::Loads)
             throw CompileFailure{hook.loc, res.reason, res.support};
+        if (hook.kind == HookKind::Uprobe)
+            number_uprobes(hook, res);
         if (!res.note.empty())
             info.notes.push_back(fmt::format("{}:{}: {}", hook.loc.file, hook.loc.line, res.note));
         info.hook_names.push_back(hook.kind == HookKind::Lsm ? "lsm/" + hook.call : hook.call);
@@ -754,6 +757,19 @@ private:
         compile_actions(sel, target.id < PL_SYSCALL_MAX || target.id == PL_HOOK_EXEC, entry, info, sc);
         b_.selectors[target.id << 16 | bit] = entry;
         return bit;
+    }
+
+    // Each uprobe symbol gets a hook id of its own, across all policies.
+    void number_uprobes(const Hook& hook, HookResolution& res)
+    {
+        for (std::size_t i = 0; i < res.targets.size(); ++i) {
+            const auto id = static_cast<std::uint32_t>(PL_HOOK_UPROBE_FIRST + b_.uprobes.size());
+            if (id >= PL_HOOK_MAX)
+                throw CompileFailure{hook.loc, fmt::format("more than {} uprobe symbols over all policies",
+                                                           PL_HOOK_MAX - PL_HOOK_UPROBE_FIRST)};
+            res.targets[i].id = id;
+            b_.uprobes.push_back({id, hook.call, hook.list_calls[i]});
+        }
     }
 
     // Within one policy, the first matching selector decides: it shadows the later ones.
@@ -922,6 +938,7 @@ void emit(Builder& b, KernelTables& t)
     for (std::size_t set = 0; set < b.cgroup_sets.size(); ++set)
         for (auto id : b.cgroup_sets[set])
             t.cgroup_sets.emplace_back(pl_pol_cgroup_key{static_cast<__u32>(set), 0, id}, 1);
+    t.uprobes = b.uprobes;
     t.policies = b.policies;
     t.info = b.info;
 }

@@ -81,6 +81,12 @@ struct KernelTables {
         std::vector<std::uint32_t> pids;
     };
     std::vector<PidFollowSet> pid_follow_sets;
+    // Where the uprobe program is attached, its hook id passed as the BPF cookie.
+    struct Uprobe {
+        std::uint32_t hook = 0;
+        std::string binary, symbol;
+    };
+    std::vector<Uprobe> uprobes;
     std::vector<PolicyInfo> info;         // index = policy id
 
     bool uses_syscall_entry() const;

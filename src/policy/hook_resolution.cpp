@@ -188,8 +188,11 @@ HookResolution needs(const char* feature, const Hook& hook)
 {
     HookResolution out;
     out.support = Support::NeedsKernel;
-    out.reason = fmt::format("{} '{}' needs {}, which this kernel lacks, and has no syscall-level equivalent",
-                             hook.kind == HookKind::Lsm ? "LSM hook" : "kernel function", hook.call, feature);
+    const char* what = hook.kind == HookKind::Lsm      ? "LSM hook"
+                       : hook.kind == HookKind::Uprobe ? "uprobe on"
+                                                       : "kernel function";
+    out.reason = fmt::format("{} '{}' needs {}, which this kernel lacks, and has no syscall-level equivalent", what,
+                             hook.call, feature);
     return out;
 }
 
@@ -320,6 +323,10 @@ std::string hook_display_name(std::uint32_t id)
     switch (id) {
     case PL_HOOK_CONNECT: return "cgroup/connect";
     case PL_HOOK_EXEC: return "sched/sched_process_exec";
+    }
+    if (id >= PL_HOOK_UPROBE_FIRST && id < PL_HOOK_MAX)
+        return fmt::format("uprobe#{}", id - PL_HOOK_UPROBE_FIRST);
+    switch (id) {
     case PL_HOOK_SENDMSG: return "cgroup/sendmsg";
     case PL_HOOK_BIND: return "cgroup/bind";
     }
@@ -350,9 +357,23 @@ namespace {
 HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
 {
     switch (hook.kind) {
-    case HookKind::Uprobe:
     case HookKind::Usdt:
-        return unsupported("uprobes and USDT probes are not served yet");
+        return unsupported("USDT probes are not served yet");
+    case HookKind::Uprobe: {
+        if (!caps.uprobes)
+            return needs("uprobes", hook);
+        if (hook.list_calls.empty())
+            return unsupported("a uprobe needs at least one symbol");
+        // One hook point per symbol; the compiler numbers them across policies.
+        HookResolution out;
+        HookTarget target{.id = PL_HOOK_UPROBE_FIRST};
+        bind_syscall_args(hook, "", out, target);
+        for (std::size_t i = 0; i < hook.list_calls.size(); ++i) {
+            out.targets.push_back(target);
+            out.targets.back().id = PL_HOOK_UPROBE_FIRST + static_cast<std::uint32_t>(i);
+        }
+        return out;
+    }
     case HookKind::Tracepoint:
         return resolve_tracepoint(hook);
     case HookKind::Kprobe:

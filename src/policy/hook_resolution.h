@@ -20,6 +20,7 @@ struct KernelCaps {
     bool kprobes = false;
     bool fentry = false;
     bool bpf_lsm = false;
+    bool uprobes = false;
 };
 
 // What a policy argument is read from at the hook point.

@@ -189,8 +189,17 @@ Hook read_lsm_hook(const Mapping& mapping)
     return read_hook_common(mapping, HookKind::Lsm, mapping.string("hook"));
 }
 
-// Uprobes and USDTs are not served; read only what names them when the
-// compiler rejects them, and nothing else about them is checked.
+// A uprobe: the binary's path as `call`, its symbols as list_calls, and args
+// and selectors as any hook has them.
+Hook read_uprobe(const Mapping& mapping)
+{
+    Hook hook = read_hook_common(mapping, HookKind::Uprobe, mapping.string("path"));
+    hook.list_calls = mapping.strings("symbols");
+    return hook;
+}
+
+// USDTs are not served; read only what names them when the compiler rejects
+// them, and nothing else about them is checked.
 Hook read_user_probe(const Mapping& mapping, HookKind kind)
 {
     Hook hook;
@@ -250,7 +259,7 @@ void read_tracing_spec(const Mapping& spec, Policy& policy)
                   [&](const Mapping& m) { policy.hooks.push_back(read_tracepoint(m)); });
     for_each_item(spec, "lsmhooks", "an LSM hook", [&](const Mapping& m) { policy.hooks.push_back(read_lsm_hook(m)); });
     for_each_item(spec, "uprobes", "a uprobe",
-                  [&](const Mapping& m) { policy.hooks.push_back(read_user_probe(m, HookKind::Uprobe)); });
+                  [&](const Mapping& m) { policy.hooks.push_back(read_uprobe(m)); });
     for_each_item(spec, "usdts", "a USDT",
                   [&](const Mapping& m) { policy.hooks.push_back(read_user_probe(m, HookKind::Usdt)); });
 }

@@ -80,6 +80,27 @@ int socket_on_stdout()
 
 }  // namespace
 
+// A function for uprobe policies to attach to: kept out of line and visible
+// by name in the symbol table.
+extern "C" __attribute__((noinline, used)) int palisade_uprobe_target(int value)
+{
+    asm volatile("" ::: "memory");
+    return value + 1;
+}
+
+namespace {
+
+int call_uprobe_target(int value)
+{
+    std::printf("before %d\n", value);
+    std::fflush(stdout);
+    palisade_uprobe_target(value);
+    std::printf("after %d\n", value);
+    return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv)
 {
     const std::string action = argc > 1 ? argv[1] : "";
@@ -91,6 +112,8 @@ int main(int argc, char** argv)
         return connect_to(argv[2], std::atoi(argv[3]));
     if (action == "socket-on-stdout")
         return socket_on_stdout();
+    if (action == "uprobe-target" && argc == 3)
+        return call_uprobe_target(std::atoi(argv[2]));
     std::fprintf(stderr, "usage: palisade-test-actions memfd-exec|ptrace-attach|connect IP PORT|socket-on-stdout\n");
     return 2;
 }

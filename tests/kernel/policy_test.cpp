@@ -475,3 +475,36 @@ TEST(PolicyEnforcement, ExecTracepointKillsTheNewImageBeforeItRuns)
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PolicyEnforcement, UprobePolicyKillsOnTheMatchingCallOnly)
+{
+    const std::string policy = temp_path("uprobe.yaml");
+    std::ofstream(policy) << "apiVersion: cilium.io/v1alpha1\n"
+                             "kind: TracingPolicy\n"
+                             "metadata: {name: uprobe-kill}\n"
+                             "spec:\n"
+                             "  uprobes:\n"
+                             "  - path: \"" PALISADE_ACTIONS_BIN "\"\n"
+                             "    symbols: [palisade_uprobe_target]\n"
+                             "    args: [{index: 0, type: int32}]\n"
+                             "    selectors:\n"
+                             "    - matchArgs: [{index: 0, operator: Equal, values: [42]}]\n"
+                             "      matchActions: [{action: Sigkill}]\n";
+    Shell harmless, matching;
+    auto out = with_policies({policy}, "enforce", [&] {
+        harmless = shell("exec " PALISADE_ACTIONS_BIN " uprobe-target 41");
+        matching = shell("exec " PALISADE_ACTIONS_BIN " uprobe-target 42");
+    });
+    EXPECT_EQ(harmless.out, "before 41\nafter 41\n");
+    EXPECT_TRUE(matching.killed()) << matching.status;
+    EXPECT_EQ(matching.out, "before 42\n") << "killed inside the call, before it returned";
+    auto events = policy_events(out);
+    ASSERT_EQ(events.size(), 1u) << out.log;
+    EXPECT_EQ(events[0]["policy"]["hook"], PALISADE_ACTIONS_BIN);
+    EXPECT_EQ(events[0]["policy"]["args"][0], 42);
+    unlink(policy.c_str());
+}
+
+}  // namespace

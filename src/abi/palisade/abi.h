@@ -294,7 +294,8 @@ enum pl_pol_hook_id {
     PL_HOOK_SENDMSG,                  /* cgroup sendmsg4/6: unconnected UDP */
     PL_HOOK_BIND,                     /* cgroup bind4/6 */
     PL_HOOK_EXEC,                     /* sched_process_exec: the new image, before its first instruction */
-    PL_HOOK_MAX,
+    PL_HOOK_UPROBE_FIRST,             /* uprobes: one id per attached symbol (the BPF cookie) */
+    PL_HOOK_MAX = PL_HOOK_UPROBE_FIRST + 64,
     /* Not a hook: the key space of the tables that match a new binary's path
      * against every matchBinaries set at exec. */
     PL_HOOK_BINARIES = PL_HOOK_MAX,

@@ -209,9 +209,10 @@ TEST(PolicyHookResolution, RefusedHooks)
     EXPECT_EQ(refused(ret, none),
               (P{Support::Unsupported, "return probes (return: true, returnArg) are not served yet"}));
     EXPECT_EQ(refused(hook(HookKind::Uprobe, "/usr/bin/bash"), kprobes),
-              (P{Support::Unsupported, "uprobes and USDT probes are not served yet"}));
+              (P{Support::NeedsKernel, "uprobe on '/usr/bin/bash' needs uprobes, which this kernel lacks, and has no "
+                                       "syscall-level equivalent"}));
     EXPECT_EQ(refused(hook(HookKind::Usdt, "/usr/bin/python3"), kprobes),
-              (P{Support::Unsupported, "uprobes and USDT probes are not served yet"}));
+              (P{Support::Unsupported, "USDT probes are not served yet"}));
     EXPECT_EQ(refused(hook(HookKind::Lsm, "bprm_committed_creds"), kprobes),
               (P{Support::NeedsKernel, "LSM hook 'bprm_committed_creds' needs BPF LSM, which this kernel lacks, and "
                                        "has no syscall-level equivalent"}));
