@@ -55,6 +55,32 @@ static __always_inline void pl_pol_absolute_path(struct pl_pol_scratch *s, const
     s->str_len = dir_len + sep + rel_len;
 }
 
+/* Reads the syscall's registers and its string argument into the scratch. */
+static __always_inline int pl_pol_syscall_values(struct pl_pol_scratch *s, const struct pl_pol_hook *h,
+                                                 struct pt_regs *regs)
+{
+    __u32 zero = 0;
+    struct pl_regs_window *window = bpf_map_lookup_elem(&pl_regs_scratch, &zero);
+    if (!window)
+        return -1;
+    pl_pol_reset(s);
+    if (pl_syscall_regs(regs, window, s->args) < 0)
+        return -1;
+    for (int i = 0; i < 6; i++)
+        if (h->arg32 & (1 << i))
+            s->args[i] = (__u64)(__s64)(__s32)s->args[i];
+    if (h->str_arg < 6) {
+        long n = bpf_probe_read_user_str(s->eq.str, PL_POL_STR_MAX, (const void *)pl_pol_arg(s, h->str_arg));
+        if (n > 0) {
+            s->str_len = n - 1;
+            s->str_truncated = n == PL_POL_STR_MAX;
+        }
+        if (h->flags & PL_HOOKF_STR_IS_PATH)
+            pl_pol_absolute_path(s, h);
+    }
+    return 0;
+}
+
 SEC("raw_tp/sys_enter")
 int pl_pol_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -68,26 +94,34 @@ int pl_pol_sys_enter(struct bpf_raw_tracepoint_args *ctx)
     if (pl_is_self(tgid))
         return 0;
     struct pl_pol_scratch *s = pl_pol_scratch();
-    __u32 zero = 0;
-    struct pl_regs_window *window = bpf_map_lookup_elem(&pl_regs_scratch, &zero);
-    if (!s || !window)
+    if (!s || pl_pol_syscall_values(s, h, (struct pt_regs *)ctx->args[0]) < 0)
         return 0;
-    pl_pol_reset(s);
-    if (pl_syscall_regs((struct pt_regs *)ctx->args[0], window, s->args) < 0)
-        return 0;
-    for (int i = 0; i < 6; i++)
-        if (h->arg32 & (1 << i))
-            s->args[i] = (__u64)(__s64)(__s32)s->args[i];
-    if (h->str_arg < 6) {
-        long n = bpf_probe_read_user_str(s->eq.str, PL_POL_STR_MAX, (const void *)pl_pol_arg(s, h->str_arg));
-        if (n > 0) {
-            s->str_len = n - 1;
-            s->str_truncated = n == PL_POL_STR_MAX;
-        }
-        if (h->flags & PL_HOOKF_STR_IS_PATH)
-            pl_pol_absolute_path(s, h);
-    }
     pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY);
+    return 0;
+}
+
+/* Return probes: the same values plus the result. A SIGKILL here still ends
+ * the process before the call returns to it. */
+SEC("raw_tp/sys_exit")
+int pl_pol_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+    long nr = pl_syscall_nr((struct pt_regs *)ctx->args[0]);
+    if ((unsigned long)nr >= PL_SYSCALL_MAX)
+        return 0;
+    __u32 hook = PL_HOOK_EXIT_FIRST + (__u32)nr;
+    struct pl_pol_hook *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
+    if (!h || pl_pol_mask_empty(&h->all))
+        return 0;
+    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+    if (pl_is_self(tgid))
+        return 0;
+    struct pl_pol_scratch *s = pl_pol_scratch();
+    if (!s || pl_pol_syscall_values(s, h, (struct pt_regs *)ctx->args[0]) < 0)
+        return 0;
+    s->ret = ctx->args[1];
+    if (h->arg32 & (1 << 6))
+        s->ret = (__u64)(__s64)(__s32)s->ret;
+    pl_pol_evaluate(s, h, hook, tgid, 0);
     return 0;
 }
 

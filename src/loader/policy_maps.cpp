@@ -213,6 +213,11 @@ bool Sensor::attach_policy_hooks(const policy::KernelTables& tables, std::string
             return false;
         impl.policy_syscall_hook = true;
     }
+    if (!impl.policy_exit_hook && tables.uses_syscall_exit()) {
+        if (!attach_tp(skel.progs.pl_pol_sys_exit, "sys_exit"))
+            return false;
+        impl.policy_exit_hook = true;
+    }
     if (!impl.policy_cgroup_hooks && tables.uses_cgroup_hooks()) {
         const int cgroup_fd = open_cgroup2_root(error);
         if (cgroup_fd < 0)

@@ -131,7 +131,8 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
         for (bpf_program* prog :
              {skel.progs.pl_pol_sys_enter, skel.progs.pl_pol_exec, skel.progs.pl_pol_fork, skel.progs.pl_pol_connect4,
               skel.progs.pl_pol_connect6, skel.progs.pl_pol_sendmsg4, skel.progs.pl_pol_sendmsg6,
-              skel.progs.pl_pol_bind4, skel.progs.pl_pol_bind6, skel.progs.pl_pol_uprobe})
+              skel.progs.pl_pol_bind4, skel.progs.pl_pol_bind6, skel.progs.pl_pol_uprobe,
+              skel.progs.pl_pol_sys_exit})
             bpf_program__set_autoload(prog, false);
     }
     if (!features.uprobe)

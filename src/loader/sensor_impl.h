@@ -36,6 +36,7 @@ struct Sensor::Impl {
     std::vector<LinkPtr> uprobe_links;  // the loaded policies' uprobes
     bool policy_process_hooks = false;
     bool policy_syscall_hook = false;
+    bool policy_exit_hook = false;
     bool policy_cgroup_hooks = false;
     policy::KernelTables policy_tables;
 

@@ -184,6 +184,16 @@ public:
         return out;
     }
 
+    void return_args(const std::vector<ArgMatch>& matches)
+    {
+        std::set<std::pair<int, bool>> used;
+        for (const ArgMatch& m : matches) {
+            if (m.index != 0)
+                fail(m.loc, fmt::format("matchReturnArgs index {}: a syscall returns one value, index 0", m.index));
+            int_arg(m, *res_.return_binding, used);
+        }
+    }
+
     void binaries(const std::vector<BinaryMatch>& matches)
     {
         for (const BinaryMatch& m : matches) {
@@ -411,7 +421,7 @@ private:
 
     void int_arg(const ArgMatch& m, const ArgBinding& binding, std::set<std::pair<int, bool>>& used)
     {
-        const int table = PL_T_ARG0 + binding.syscall_arg;
+        const int table = binding.syscall_arg == 6 ? PL_T_RET : PL_T_ARG0 + binding.syscall_arg;
         auto values = int_values(m, binding.is32);
         switch (m.op) {
         case ArgOp::Equal:
@@ -590,8 +600,6 @@ void compile_actions(const Selector& sel, bool at_syscall_entry, pl_pol_selector
 
 void check_unsupported_parts(const Selector& sel, SelectorCompiler& sc)
 {
-    if (!sel.return_args.empty())
-        sc.fail(sel.return_args.front().loc, "matchReturnArgs is not supported yet (needs the syscall's exit)");
     if (!sel.return_actions.empty())
         sc.fail(sel.return_actions.front().loc, "matchReturnActions is not supported yet");
     if (!sel.namespace_changes.empty())
@@ -736,10 +744,15 @@ private:
         for (std::size_t a = 0; a < res.args.size(); ++a)
             if (res.args[a].source == ArgSource::SyscallInt && res.args[a].is32)
                 hs.hook.arg32 |= 1u << res.args[a].syscall_arg;
+        if (res.return_binding && res.return_binding->is32)
+            hs.hook.arg32 |= 1u << 6;
         set_bit(hs.hook.all, bit);
 
         SelectorCompiler sc(b_, env_, policy_, res, target.id, bit);
         check_unsupported_parts(sel, sc);
+        if (!sel.return_args.empty() && !res.return_binding)
+            sc.fail(sel.return_args.front().loc, "matchReturnArgs needs a return probe (return: true on a syscall)");
+        sc.return_args(sel.return_args);
         if (scope_)
             sc.cgroups(*scope_, sel.loc);
         sc.args(sel.args);
@@ -980,6 +993,12 @@ std::string CompileError::render() const
 bool KernelTables::uses_syscall_entry() const
 {
     return std::any_of(hooks.begin(), hooks.end(), [](const auto& h) { return h.first < PL_SYSCALL_MAX; });
+}
+
+bool KernelTables::uses_syscall_exit() const
+{
+    return std::any_of(hooks.begin(), hooks.end(),
+                       [](const auto& h) { return h.first >= PL_HOOK_EXIT_FIRST && h.first < PL_HOOK_MAX; });
 }
 
 bool KernelTables::uses_cgroup_hooks() const

@@ -91,6 +91,7 @@ struct KernelTables {
 
     bool uses_syscall_entry() const;
     bool uses_cgroup_hooks() const;
+    bool uses_syscall_exit() const;
     // Which matchBinaries sets a binary at `path` is in, as the kernel decides at exec.
     pl_pol_binaries binary_sets(const std::string& path) const;
 };

@@ -249,6 +249,22 @@ HookResolution resolve_syscall_kprobe(const Hook& hook)
     return out;
 }
 
+// A return probe on a syscall: served at sys_exit, where the arguments are
+// still in the saved registers and the result is known.
+HookResolution syscall_return_probe(const Hook& hook, HookResolution out)
+{
+    for (auto& target : out.targets) {
+        if (target.id >= PL_SYSCALL_MAX)
+            return unsupported("return probes on socket hooks are not served yet");
+        target.id += PL_HOOK_EXIT_FIRST;
+    }
+    ArgBinding ret{.source = ArgSource::SyscallInt, .syscall_arg = 6, .is32 = true};
+    if (hook.return_arg)
+        ret.is32 = is_32bit(*hook.return_arg);
+    out.return_binding = ret;
+    return out;
+}
+
 HookResolution resolve_tracepoint(const Hook& hook)
 {
     HookResolution out;
@@ -324,6 +340,8 @@ std::string hook_display_name(std::uint32_t id)
     case PL_HOOK_CONNECT: return "cgroup/connect";
     case PL_HOOK_EXEC: return "sched/sched_process_exec";
     }
+    if (id >= PL_HOOK_EXIT_FIRST && id < PL_HOOK_MAX)
+        return hook_display_name(id - PL_HOOK_EXIT_FIRST) + " (return)";
     if (id >= PL_HOOK_UPROBE_FIRST && id < PL_HOOK_MAX)
         return fmt::format("uprobe#{}", id - PL_HOOK_UPROBE_FIRST);
     switch (id) {
@@ -390,10 +408,14 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
         if (!hook.syscall && !hook.call.starts_with("__x64_sys_") && !hook.call.starts_with("sys_") &&
             !caps.kprobes)
             return needs("kprobes", hook);
+        if (hook.syscall || hook.call.starts_with("__x64_sys_") || hook.call.starts_with("sys_")) {
+            HookResolution out = resolve_syscall_kprobe(hook);
+            if (out.support != Support::Loads || !(hook.is_return || hook.return_arg))
+                return out;
+            return syscall_return_probe(hook, std::move(out));
+        }
         if (hook.is_return || hook.return_arg)
-            return unsupported("return probes (return: true, returnArg) are not served yet");
-        if (hook.syscall || hook.call.starts_with("__x64_sys_") || hook.call.starts_with("sys_"))
-            return resolve_syscall_kprobe(hook);
+            return unsupported("return probes on kernel functions are not served yet");
         return unsupported(fmt::format("kprobes on kernel function '{}' are not served yet", hook.call));
     case HookKind::Lsm:
         if (hook.call == "file_open")

@@ -68,6 +68,8 @@ struct HookResolution {
     // raw_syscalls/sys_enter: the position of the syscall id argument, -1 = none.
     int syscall_id_arg = -1;
     bool is_substitute = false;         // a kernel function served by a syscall hook
+    // Return probes: what matchReturnArgs reads (the syscall's result).
+    std::optional<ArgBinding> return_binding;
 };
 
 HookResolution resolve_hook(const Hook& hook, const KernelCaps& caps);

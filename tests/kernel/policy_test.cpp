@@ -508,3 +508,44 @@ TEST(PolicyEnforcement, UprobePolicyKillsOnTheMatchingCallOnly)
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PolicyEnforcement, ReturnProbeActsOnTheResultAtSyscallExit)
+{
+    const std::string target = temp_path("ret-target"), missing_path = target + "-missing";
+    std::ofstream(target) << "secret\n";  // before the policy: the test's own open would match
+    const std::string policy = temp_path("ret.yaml");
+    std::ofstream(policy) << "apiVersion: cilium.io/v1alpha1\n"
+                             "kind: TracingPolicy\n"
+                             "metadata: {name: opened-ok}\n"
+                             "spec:\n"
+                             "  kprobes:\n"
+                             "  - call: sys_openat\n"
+                             "    return: true\n"
+                             "    syscall: true\n"
+                             "    args: [{index: 0, type: int}, {index: 1, type: string}, {index: 2, type: int}]\n"
+                             "    returnArg: {index: 0, type: int}\n"
+                             "    selectors:\n"
+                             "    - matchArgs: [{index: 1, operator: Equal, values: [\""
+                          << target << "\", \"" << missing_path
+                          << "\"]}]\n"
+                             "      matchReturnArgs: [{index: 0, operator: GT, values: [0]}]\n"
+                             "      matchActions: [{action: Sigkill}]\n";
+    Shell missing, present;
+    auto out = with_policies({policy}, "enforce", [&] {
+        missing = shell("exec cat " + missing_path);  // fails with ENOENT: the selector does not hold
+        present = shell("exec cat " + target);        // opens: killed at exit, before it reads
+    });
+    EXPECT_TRUE(WIFEXITED(missing.status) && WEXITSTATUS(missing.status) == 1) << missing.status;
+    EXPECT_TRUE(present.killed()) << present.status;
+    EXPECT_EQ(present.out, "");
+    auto events = policy_events(out);
+    ASSERT_EQ(events.size(), 1u) << out.log;
+    EXPECT_EQ(events[0]["policy"]["hook"], "sys_openat");
+    EXPECT_EQ(events[0]["policy"]["arg"], target);
+    unlink(target.c_str());
+    unlink(policy.c_str());
+}
+
+}  // namespace

@@ -295,7 +295,9 @@ enum pl_pol_hook_id {
     PL_HOOK_BIND,                     /* cgroup bind4/6 */
     PL_HOOK_EXEC,                     /* sched_process_exec: the new image, before its first instruction */
     PL_HOOK_UPROBE_FIRST,             /* uprobes: one id per attached symbol (the BPF cookie) */
-    PL_HOOK_MAX = PL_HOOK_UPROBE_FIRST + 64,
+    /* return probes on syscalls: PL_HOOK_EXIT_FIRST + syscall number, at sys_exit */
+    PL_HOOK_EXIT_FIRST = PL_HOOK_UPROBE_FIRST + 64,
+    PL_HOOK_MAX = PL_HOOK_EXIT_FIRST + PL_SYSCALL_MAX,
     /* Not a hook: the key space of the tables that match a new binary's path
      * against every matchBinaries set at exec. */
     PL_HOOK_BINARIES = PL_HOOK_MAX,
@@ -312,6 +314,7 @@ enum pl_pol_table {
     PL_T_SPORT,
     PL_T_FAMILY,
     PL_T_PROTOCOL,
+    PL_T_RET,         /* the syscall's return value (return probes) */
     PL_T_COUNT,
 };
 
@@ -373,7 +376,7 @@ struct pl_pol_hook {
     __u16 flags;      /* enum pl_pol_hook_flags */
     __u8 str_arg;     /* syscall argument holding the user string; PL_POL_NO_ARG = none */
     __u8 dirfd_arg;   /* argument a relative path is resolved against; PL_POL_NO_ARG = cwd */
-    __u8 arg32;       /* bit per argument of a 32-bit C type: compared sign-extended */
+    __u8 arg32;       /* bit per argument (bit 6: the return value) of a 32-bit C type: sign-extended */
     __u8 pad[3];
 };
 #define PL_POL_NO_ARG 0xff

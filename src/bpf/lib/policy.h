@@ -124,6 +124,7 @@ struct pl_pol_scratch {
     struct pl_pol_mask match;
     char staging[PL_POL_STR_MAX]; /* a relative path while it is made absolute */
     __u64 args[6];
+    __u64 ret;
     __u32 str_len; /* without the NUL; 0 = no string */
     __u32 str_truncated;
     __u16 family, protocol, dport, sport;
@@ -147,6 +148,7 @@ static __always_inline __u64 pl_pol_arg(const struct pl_pol_scratch *s, __u32 in
     case 3: return s->args[3];
     case 4: return s->args[4];
     case 5: return s->args[5];
+    case 6: return s->ret; /* return probes: the value the syscall returned */
     }
     return 0;
 }
@@ -168,6 +170,7 @@ static __always_inline void pl_pol_reset(struct pl_pol_scratch *s)
     __builtin_memset(s->daddr, 0, 16);
     __builtin_memset(s->saddr, 0, 16);
     __builtin_memset(s->args, 0, sizeof(s->args));
+    s->ret = 0;
 }
 
 /* The hook's string is in s->eq.str (NUL padded); derive the LPM keys. */
@@ -255,6 +258,7 @@ static __always_inline void pl_pol_match_tables(struct pl_pol_scratch *s, const 
     pl_pol_value_table(s, h, hook, PL_T_SPORT, s->sport);
     pl_pol_value_table(s, h, hook, PL_T_FAMILY, s->family);
     pl_pol_value_table(s, h, hook, PL_T_PROTOCOL, s->protocol);
+    pl_pol_value_table(s, h, hook, PL_T_RET, s->ret);
 }
 
 /* The task's process id as its own pid namespace numbers it (1 = a container's init). */

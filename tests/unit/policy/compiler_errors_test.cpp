@@ -160,7 +160,7 @@ TEST(PolicyCompilerErrors, UnsupportedSelectorParts)
               "test.yaml:14:22: policy 'bad': action Signal needs argSig");
     EXPECT_EQ(compile_error(openat_policy("bad", "    - matchArgs: [{index: 1, operator: Prefix, values: [/]}]\n"
                                                  "      matchReturnArgs: [{index: 0, operator: LT, values: [0]}]\n")),
-              "test.yaml:15:25: policy 'bad': matchReturnArgs is not supported yet (needs the syscall's exit)");
+              "test.yaml:15:25: policy 'bad': matchReturnArgs needs a return probe (return: true on a syscall)");
     EXPECT_EQ(compile_error(openat_policy("bad", "    - matchArgs: [{index: 1, operator: Mask, values: [1]}]\n")),
               "test.yaml:14:19: policy 'bad': operator Mask does not apply to a string or path");
     EXPECT_EQ(compile_error(openat_policy("bad", "    - matchArgs: [{index: 2, operator: GT, values: [1, 2]}]\n")),

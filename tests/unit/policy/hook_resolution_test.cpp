@@ -204,10 +204,12 @@ TEST(PolicyHookResolution, RefusedHooks)
               (P{Support::Unsupported, "'sys_frobnicate' is not a syscall of this architecture"}));
     EXPECT_EQ(refused(kprobe("__ia32_sys_open"), none),
               (P{Support::Unsupported, "'__ia32_sys_open': 32-bit compat syscalls are not watched"}));
-    Hook ret = kprobe("sys_openat");
+    Hook ret = kprobe("security_file_open");
+    ret.syscall = false;
+    ret.call = "commit_creds";
     ret.is_return = true;
-    EXPECT_EQ(refused(ret, none),
-              (P{Support::Unsupported, "return probes (return: true, returnArg) are not served yet"}));
+    EXPECT_EQ(refused(ret, kprobes),
+              (P{Support::Unsupported, "return probes on kernel functions are not served yet"}));
     EXPECT_EQ(refused(hook(HookKind::Uprobe, "/usr/bin/bash"), kprobes),
               (P{Support::NeedsKernel, "uprobe on '/usr/bin/bash' needs uprobes, which this kernel lacks, and has no "
                                        "syscall-level equivalent"}));
