@@ -55,6 +55,22 @@ static __always_inline void pl_pol_absolute_path(struct pl_pol_scratch *s, const
     s->str_len = dir_len + sep + rel_len;
 }
 
+/* With the raw arguments in the scratch: 32-bit ones sign-extended as the
+ * policy declared them, and the hook's string argument read from user memory. */
+static __always_inline void pl_pol_read_args(struct pl_pol_scratch *s, const struct pl_pol_hook *h)
+{
+    for (int i = 0; i < 6; i++)
+        if (h->arg32 & (1 << i))
+            s->args[i] = (__u64)(__s64)(__s32)s->args[i];
+    if (h->str_arg < 6) {
+        long n = bpf_probe_read_user_str(s->eq.str, PL_POL_STR_MAX, (const void *)pl_pol_arg(s, h->str_arg));
+        if (n > 0) {
+            s->str_len = n - 1;
+            s->str_truncated = n == PL_POL_STR_MAX;
+        }
+    }
+}
+
 /* Reads the syscall's registers and its string argument into the scratch. */
 static __always_inline int pl_pol_syscall_values(struct pl_pol_scratch *s, const struct pl_pol_hook *h,
                                                  struct pt_regs *regs)
@@ -66,18 +82,9 @@ static __always_inline int pl_pol_syscall_values(struct pl_pol_scratch *s, const
     pl_pol_reset(s);
     if (pl_syscall_regs(regs, window, s->args) < 0)
         return -1;
-    for (int i = 0; i < 6; i++)
-        if (h->arg32 & (1 << i))
-            s->args[i] = (__u64)(__s64)(__s32)s->args[i];
-    if (h->str_arg < 6) {
-        long n = bpf_probe_read_user_str(s->eq.str, PL_POL_STR_MAX, (const void *)pl_pol_arg(s, h->str_arg));
-        if (n > 0) {
-            s->str_len = n - 1;
-            s->str_truncated = n == PL_POL_STR_MAX;
-        }
-        if (h->flags & PL_HOOKF_STR_IS_PATH)
-            pl_pol_absolute_path(s, h);
-    }
+    pl_pol_read_args(s, h);
+    if (h->str_arg < 6 && (h->flags & PL_HOOKF_STR_IS_PATH))
+        pl_pol_absolute_path(s, h);
     return 0;
 }
 
@@ -151,16 +158,7 @@ int pl_pol_uprobe(struct pt_regs *ctx)
 #if defined(__TARGET_ARCH_x86)
     s->args[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
 #endif
-    for (int i = 0; i < 6; i++)
-        if (h->arg32 & (1 << i))
-            s->args[i] = (__u64)(__s64)(__s32)s->args[i];
-    if (h->str_arg < 6) {
-        long n = bpf_probe_read_user_str(s->eq.str, PL_POL_STR_MAX, (const void *)pl_pol_arg(s, h->str_arg));
-        if (n > 0) {
-            s->str_len = n - 1;
-            s->str_truncated = n == PL_POL_STR_MAX;
-        }
-    }
+    pl_pol_read_args(s, h);
     pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY);
     return 0;
 }
