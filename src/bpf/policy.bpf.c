@@ -55,6 +55,19 @@ static __always_inline void pl_pol_absolute_path(struct pl_pol_scratch *s, const
     s->str_len = dir_len + sep + rel_len;
 }
 
+/* The hook's selectors and the scratch to evaluate them in; NULL when the
+ * hook has none, or the caller is the agent itself. */
+static __always_inline struct pl_pol_scratch *pl_pol_begin(__u32 hook, struct pl_pol_hook **h, __u32 *tgid)
+{
+    *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
+    if (!*h || pl_pol_mask_empty(&(*h)->all))
+        return NULL;
+    *tgid = bpf_get_current_pid_tgid() >> 32;
+    if (pl_is_self(*tgid))
+        return NULL;
+    return pl_pol_scratch();
+}
+
 /* With the raw arguments in the scratch: 32-bit ones sign-extended as the
  * policy declared them, and the hook's string argument read from user memory. */
 static __always_inline void pl_pol_read_args(struct pl_pol_scratch *s, const struct pl_pol_hook *h)
@@ -94,13 +107,9 @@ int pl_pol_sys_enter(struct bpf_raw_tracepoint_args *ctx)
     __u32 hook = (__u32)ctx->args[1];
     if (hook >= PL_SYSCALL_MAX)
         return 0;
-    struct pl_pol_hook *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
-    if (!h || pl_pol_mask_empty(&h->all))
-        return 0;
-    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
-    if (pl_is_self(tgid))
-        return 0;
-    struct pl_pol_scratch *s = pl_pol_scratch();
+    struct pl_pol_hook *h;
+    __u32 tgid;
+    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
     if (!s || pl_pol_syscall_values(s, h, (struct pt_regs *)ctx->args[0]) < 0)
         return 0;
     pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY);
@@ -116,13 +125,9 @@ int pl_pol_sys_exit(struct bpf_raw_tracepoint_args *ctx)
     if ((unsigned long)nr >= PL_SYSCALL_MAX)
         return 0;
     __u32 hook = PL_HOOK_EXIT_FIRST + (__u32)nr;
-    struct pl_pol_hook *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
-    if (!h || pl_pol_mask_empty(&h->all))
-        return 0;
-    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
-    if (pl_is_self(tgid))
-        return 0;
-    struct pl_pol_scratch *s = pl_pol_scratch();
+    struct pl_pol_hook *h;
+    __u32 tgid;
+    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
     if (!s || pl_pol_syscall_values(s, h, (struct pt_regs *)ctx->args[0]) < 0)
         return 0;
     s->ret = ctx->args[1];
@@ -140,13 +145,9 @@ int pl_pol_uprobe(struct pt_regs *ctx)
     __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
     if (hook < PL_HOOK_UPROBE_FIRST || hook >= PL_HOOK_MAX)
         return 0;
-    struct pl_pol_hook *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
-    if (!h || pl_pol_mask_empty(&h->all))
-        return 0;
-    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
-    if (pl_is_self(tgid))
-        return 0;
-    struct pl_pol_scratch *s = pl_pol_scratch();
+    struct pl_pol_hook *h;
+    __u32 tgid;
+    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
     if (!s)
         return 0;
     pl_pol_reset(s);
@@ -167,13 +168,9 @@ int pl_pol_uprobe(struct pt_regs *ctx)
 
 static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 {
-    struct pl_pol_hook *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
-    if (!h || pl_pol_mask_empty(&h->all))
-        return 1;
-    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
-    if (pl_is_self(tgid))
-        return 1;
-    struct pl_pol_scratch *s = pl_pol_scratch();
+    struct pl_pol_hook *h;
+    __u32 tgid;
+    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
     if (!s)
         return 1;
     pl_pol_reset(s);
