@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds (Release) and runs the sensor benchmark: ratios against a bare
-# baseline measured in the same run.
+# Builds (Release) and runs the benchmarks: the sensor, rule evaluation and
+# policy enforcement, ratios against a baseline measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -15,3 +15,6 @@ BENCH_RESULTS="$build/bench-falco-rules.json" \
 echo
 echo "== rule evaluation on one core, Falco's three official files"
 "$build/bench/palisade-rules-bench"
+echo
+echo "== in-kernel policy filter with 1, 10 and 100 policies; policy file change to enforcement"
+BENCH_RESULTS="$build/bench-policy.json" bench/policy_bench.sh "$build"
