@@ -240,22 +240,4 @@ bool Sensor::attach_policy_hooks(const policy::KernelTables& tables, std::string
     return true;
 }
 
-bool Sensor::set_policy_mode(std::uint32_t policy_id, policy::Mode mode, std::string* error)
-{
-    Impl& impl = *impl_;
-    if (policy_id >= impl.policy_tables.policies.size()) {
-        *error = fmt::format("no loaded policy has id {}", policy_id);
-        return false;
-    }
-    pl_pol_policy value{};
-    value.mode = mode == policy::Mode::Enforce ? PL_MODE_ENFORCE : PL_MODE_MONITOR;
-    if (bpf_map__update_elem(impl.skel->maps.pl_pol_policies, &policy_id, sizeof(policy_id), &value, sizeof(value),
-                             BPF_ANY)) {
-        *error = fmt::format("cannot switch policy {}: {}", policy_id, errno_text(errno));
-        return false;
-    }
-    impl.policy_tables.policies[policy_id] = value;
-    return true;
-}
-
 }  // namespace palisade

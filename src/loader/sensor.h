@@ -63,8 +63,6 @@ public:
     // data only, no BPF program is loaded. The enforcement hooks are attached
     // on first use. On failure the error names the map and the cause.
     bool apply_policies(const policy::KernelTables& tables, std::string* error);
-    // Switches one loaded policy between monitor and enforce, in place.
-    bool set_policy_mode(std::uint32_t policy_id, policy::Mode mode, std::string* error);
     const std::vector<std::string>& attached_hooks() const { return attached_; }
 
     struct Impl;
