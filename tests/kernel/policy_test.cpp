@@ -52,6 +52,16 @@ Shell shell(const std::string& command)
     return r;
 }
 
+// A TracingPolicy named `name` with this spec, in a file of its own; returns the path.
+std::string write_tracing_policy(const std::string& name, const std::string& spec)
+{
+    const std::string path = temp_path(name + ".yaml");
+    std::ofstream(path) << "apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata: {name: " << name
+                        << "}\nspec:\n"
+                        << spec;
+    return path;
+}
+
 std::vector<nlohmann::json> policy_events(const palisade::test::AgentOutput& output)
 {
     std::vector<nlohmann::json> events;
@@ -338,18 +348,11 @@ TEST(PolicyReload, FilesAddedChangedAndBrokenWhileRunning)
     unlink("/tmp/xmrig");
 }
 
-}  // namespace
-
-namespace {
 
 TEST(PolicyEnforcement, FollowForksCoversDescendantsIncludingThoseStartedBeforeThePolicy)
 {
     copy_file("/bin/echo", "/tmp/xmrig-follow");
-    const std::string policy = temp_path("follow.yaml");
-    std::ofstream(policy) << "apiVersion: cilium.io/v1alpha1\n"
-                             "kind: TracingPolicy\n"
-                             "metadata: {name: follow-test}\n"
-                             "spec:\n"
+    const std::string policy = write_tracing_policy("follow-test", std::string() +
                              "  kprobes:\n"
                              "  - call: sys_execve\n"
                              "    syscall: true\n"
@@ -359,11 +362,11 @@ TEST(PolicyEnforcement, FollowForksCoversDescendantsIncludingThoseStartedBeforeT
                              "      - operator: In\n"
                              "        followForks: true\n"
                              "        values: ["
-                          << getpid()
-                          << "]\n"
+                             + std::to_string(getpid())
+                             + "]\n"
                              "      matchArgs:\n"
                              "      - {index: 0, operator: Postfix, values: [\"/xmrig-follow\"]}\n"
-                             "      matchActions: [{action: Sigkill}]\n";
+                             "      matchActions: [{action: Sigkill}]\n");
     // A grandchild forked before the agent starts: /proc tells the agent its lineage.
     pid_t early = fork();
     if (early == 0) {
@@ -386,18 +389,11 @@ TEST(PolicyEnforcement, FollowForksCoversDescendantsIncludingThoseStartedBeforeT
     unlink("/tmp/xmrig-follow");
 }
 
-}  // namespace
-
-namespace {
 
 TEST(PolicyEnforcement, GetUrlActionFetchesTheUrlWhenTheSelectorMatches)
 {
     Listener web("127.0.0.1");
-    const std::string policy = temp_path("geturl.yaml");
-    std::ofstream(policy) << "apiVersion: cilium.io/v1alpha1\n"
-                             "kind: TracingPolicy\n"
-                             "metadata: {name: canary}\n"
-                             "spec:\n"
+    const std::string policy = write_tracing_policy("canary", std::string() +
                              "  kprobes:\n"
                              "  - call: fd_install\n"
                              "    syscall: false\n"
@@ -406,7 +402,8 @@ TEST(PolicyEnforcement, GetUrlActionFetchesTheUrlWhenTheSelectorMatches)
                              "    - matchArgs: [{index: 1, operator: Equal, values: [/etc/palisade-canary]}]\n"
                              "      matchActions:\n"
                              "      - {action: GetUrl, argUrl: \"http://127.0.0.1:"
-                          << web.port << "/canary-tripped\"}\n";
+                             + std::to_string(web.port)
+                             + "/canary-tripped\"}\n");
     std::string request;
     auto out = with_policies({policy}, "enforce", [&] {
         shell("cat /etc/palisade-canary 2>/dev/null");
@@ -438,18 +435,11 @@ TEST(PolicyEnforcement, GetUrlActionFetchesTheUrlWhenTheSelectorMatches)
     unlink(policy.c_str());
 }
 
-}  // namespace
-
-namespace {
 
 TEST(PolicyEnforcement, ExecTracepointKillsTheNewImageBeforeItRuns)
 {
     copy_file("/bin/echo", "/tmp/xmrig-exec");
-    const std::string policy = temp_path("rawtp.yaml");
-    std::ofstream(policy) << "apiVersion: cilium.io/v1alpha1\n"
-                             "kind: TracingPolicy\n"
-                             "metadata: {name: exec-tp}\n"
-                             "spec:\n"
+    const std::string policy = write_tracing_policy("exec-tp", std::string() +
                              "  tracepoints:\n"
                              "  - subsystem: sched\n"
                              "    event: sched_process_exec\n"
@@ -457,7 +447,7 @@ TEST(PolicyEnforcement, ExecTracepointKillsTheNewImageBeforeItRuns)
                              "    args: [{index: 2, type: linux_binprm}]\n"
                              "    selectors:\n"
                              "    - matchArgs: [{index: 0, operator: Postfix, values: [/xmrig-exec]}]\n"
-                             "      matchActions: [{action: Sigkill}]\n";
+                             "      matchActions: [{action: Sigkill}]\n");
     Shell run, other;
     auto out = with_policies({policy}, "enforce", [&] {
         run = shell("cd /tmp && exec ./xmrig-exec mined");
@@ -474,24 +464,17 @@ TEST(PolicyEnforcement, ExecTracepointKillsTheNewImageBeforeItRuns)
     unlink("/tmp/xmrig-exec");
 }
 
-}  // namespace
-
-namespace {
 
 TEST(PolicyEnforcement, UprobePolicyKillsOnTheMatchingCallOnly)
 {
-    const std::string policy = temp_path("uprobe.yaml");
-    std::ofstream(policy) << "apiVersion: cilium.io/v1alpha1\n"
-                             "kind: TracingPolicy\n"
-                             "metadata: {name: uprobe-kill}\n"
-                             "spec:\n"
+    const std::string policy = write_tracing_policy("uprobe-kill", std::string() +
                              "  uprobes:\n"
                              "  - path: \"" PALISADE_ACTIONS_BIN "\"\n"
                              "    symbols: [palisade_uprobe_target]\n"
                              "    args: [{index: 0, type: int32}]\n"
                              "    selectors:\n"
                              "    - matchArgs: [{index: 0, operator: Equal, values: [42]}]\n"
-                             "      matchActions: [{action: Sigkill}]\n";
+                             "      matchActions: [{action: Sigkill}]\n");
     Shell harmless, matching;
     auto out = with_policies({policy}, "enforce", [&] {
         harmless = shell("exec " PALISADE_ACTIONS_BIN " uprobe-target 41");
@@ -507,19 +490,12 @@ TEST(PolicyEnforcement, UprobePolicyKillsOnTheMatchingCallOnly)
     unlink(policy.c_str());
 }
 
-}  // namespace
-
-namespace {
 
 TEST(PolicyEnforcement, ReturnProbeActsOnTheResultAtSyscallExit)
 {
     const std::string target = temp_path("ret-target"), missing_path = target + "-missing";
     std::ofstream(target) << "secret\n";  // before the policy: the test's own open would match
-    const std::string policy = temp_path("ret.yaml");
-    std::ofstream(policy) << "apiVersion: cilium.io/v1alpha1\n"
-                             "kind: TracingPolicy\n"
-                             "metadata: {name: opened-ok}\n"
-                             "spec:\n"
+    const std::string policy = write_tracing_policy("opened-ok", std::string() +
                              "  kprobes:\n"
                              "  - call: sys_openat\n"
                              "    return: true\n"
@@ -528,10 +504,12 @@ TEST(PolicyEnforcement, ReturnProbeActsOnTheResultAtSyscallExit)
                              "    returnArg: {index: 0, type: int}\n"
                              "    selectors:\n"
                              "    - matchArgs: [{index: 1, operator: Equal, values: [\""
-                          << target << "\", \"" << missing_path
-                          << "\"]}]\n"
+                             + target
+                             + "\", \""
+                             + missing_path
+                             + "\"]}]\n"
                              "      matchReturnArgs: [{index: 0, operator: GT, values: [0]}]\n"
-                             "      matchActions: [{action: Sigkill}]\n";
+                             "      matchActions: [{action: Sigkill}]\n");
     Shell missing, present;
     auto out = with_policies({policy}, "enforce", [&] {
         missing = shell("exec cat " + missing_path);  // fails with ENOENT: the selector does not hold
