@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <string>
@@ -77,20 +78,19 @@ std::optional<std::uint16_t> parse_family(std::string_view text)
 
 std::optional<std::uint16_t> parse_protocol(std::string_view text)
 {
+    // Names as IPPROTO_* spells them, or in lower case.
+    static constexpr std::pair<std::string_view, std::uint16_t> kProtocols[] = {
+        {"TCP", 6}, {"UDP", 17}, {"ICMP", 1}, {"ICMPV6", 58}, {"SCTP", 132}, {"RAW", 255},
+    };
     if (text.starts_with("IPPROTO_"))
         text.remove_prefix(8);
-    if (text == "TCP" || text == "tcp")
-        return 6;
-    if (text == "UDP" || text == "udp")
-        return 17;
-    if (text == "ICMP" || text == "icmp")
-        return 1;
-    if (text == "ICMPV6" || text == "icmpv6")
-        return 58;
-    if (text == "SCTP" || text == "sctp")
-        return 132;
-    if (text == "RAW" || text == "raw")
-        return 255;
+    for (const auto& [name, number] : kProtocols) {
+        std::string lower(name);
+        for (char& c : lower)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (text == name || text == lower)
+            return number;
+    }
     if (auto n = parse_integer(text); n && *n < 256)
         return static_cast<std::uint16_t>(*n);
     return std::nullopt;
