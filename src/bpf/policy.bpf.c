@@ -55,11 +55,11 @@ static __always_inline void pl_pol_absolute_path(struct pl_pol_scratch *s, const
     s->str_len = dir_len + sep + rel_len;
 }
 
-/* The hook's selectors and the scratch to evaluate them in; NULL when the
- * hook has none, or the caller is the agent itself. */
-static __always_inline struct pl_pol_scratch *pl_pol_begin(__u32 hook, struct pl_pol_hook **h, __u32 *tgid)
+/* The (banked) hook's selectors and the scratch to evaluate them in; NULL
+ * when the hook has none, or the caller is the agent itself. */
+static __always_inline struct pl_pol_scratch *pl_pol_begin(__u32 banked, struct pl_pol_hook **h, __u32 *tgid)
 {
-    *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
+    *h = bpf_map_lookup_elem(&pl_pol_hooks, &banked);
     if (!*h || pl_pol_mask_empty(&(*h)->all))
         return NULL;
     *tgid = bpf_get_current_pid_tgid() >> 32;
@@ -104,9 +104,10 @@ static __always_inline int pl_pol_syscall_values(struct pl_pol_scratch *s, const
 SEC("raw_tp/sys_enter")
 int pl_pol_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-    __u32 hook = (__u32)ctx->args[1];
-    if (hook >= PL_SYSCALL_MAX)
+    __u32 nr = (__u32)ctx->args[1];
+    if (nr >= PL_SYSCALL_MAX)
         return 0;
+    __u32 hook = pl_pol_banked(pl_pol_active_bank(), nr);
     struct pl_pol_hook *h;
     __u32 tgid;
     struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
@@ -124,7 +125,7 @@ int pl_pol_sys_exit(struct bpf_raw_tracepoint_args *ctx)
     long nr = pl_syscall_nr((struct pt_regs *)ctx->args[0]);
     if ((unsigned long)nr >= PL_SYSCALL_MAX)
         return 0;
-    __u32 hook = PL_HOOK_EXIT_FIRST + (__u32)nr;
+    __u32 hook = pl_pol_banked(pl_pol_active_bank(), PL_HOOK_EXIT_FIRST + (__u32)nr);
     struct pl_pol_hook *h;
     __u32 tgid;
     struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
@@ -139,11 +140,14 @@ int pl_pol_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 
 /* ---- uprobes: one program, attached per symbol with its hook id as cookie -- */
 
+/* The cookie is a banked hook id: a reload attaches its uprobes for the bank
+ * it fills, so each link answers to the policy set it was attached for. */
 SEC("uprobe")
 int pl_pol_uprobe(struct pt_regs *ctx)
 {
     __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
-    if (hook < PL_HOOK_UPROBE_FIRST || hook >= PL_HOOK_MAX)
+    __u32 raw = pl_pol_hook_of(hook);
+    if (raw < PL_HOOK_UPROBE_FIRST || raw >= PL_HOOK_EXIT_FIRST || pl_pol_bank_of(hook) >= PL_POL_BANKS)
         return 0;
     struct pl_pol_hook *h;
     __u32 tgid;
@@ -166,8 +170,9 @@ int pl_pol_uprobe(struct pt_regs *ctx)
 
 /* ---- cgroup socket hooks -------------------------------------------------- */
 
-static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 hook, int v6)
+static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 raw_hook, int v6)
 {
+    __u32 hook = pl_pol_banked(pl_pol_active_bank(), raw_hook);
     struct pl_pol_hook *h;
     __u32 tgid;
     struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
@@ -190,7 +195,7 @@ static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 hoo
         s->daddr[11] = 0xff;
         __builtin_memcpy(&s->daddr[12], &ip, 4);
     }
-    if (hook == PL_HOOK_BIND) {
+    if (raw_hook == PL_HOOK_BIND) {
         /* bind names the local end */
         __builtin_memcpy(s->saddr, s->daddr, 16);
         __builtin_memset(s->daddr, 0, 16);
@@ -228,6 +233,17 @@ static __always_inline void pl_pol_or_hit(struct pl_pol_binaries *b, const struc
         b->sets[w] |= hit->pos.w[w];
 }
 
+/* The new binary's sets in one bank; s holds its path. Both banks are kept
+ * current, so a reload's flip finds every process's sets already there. */
+static __always_inline void pl_pol_binary_sets(struct pl_pol_scratch *s, __u32 bank, struct pl_pol_binaries *sets)
+{
+    pl_pol_string_keys(s, pl_pol_banked(bank, PL_HOOK_BINARIES),
+                       (1u << PL_T_STR_PREFIX) | (1u << PL_T_STR_POSTFIX));
+    pl_pol_or_hit(sets, bpf_map_lookup_elem(&pl_pol_str_eq, &s->eq));
+    pl_pol_or_hit(sets, bpf_map_lookup_elem(&pl_pol_str_prefix, &s->prefix));
+    pl_pol_or_hit(sets, bpf_map_lookup_elem(&pl_pol_str_postfix, &s->postfix));
+}
+
 SEC("raw_tp/sched_process_exec")
 int pl_pol_exec(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -237,16 +253,19 @@ int pl_pol_exec(struct bpf_raw_tracepoint_args *ctx)
     __u32 cpu = bpf_get_smp_processor_id();
     struct pl_scratch *ps = bpf_map_lookup_elem(&pl_scratch_map, &cpu);
     struct pl_pol_scratch *s = pl_pol_scratch();
-    __u32 zero = 0;
-    struct pl_pol_binaries *follow = bpf_map_lookup_elem(&pl_pol_follow_children, &zero);
-    if (!ps || !s || !follow)
+    __u32 zero = 0, one = 1;
+    struct pl_pol_binaries *follow0 = bpf_map_lookup_elem(&pl_pol_follow_children, &zero);
+    struct pl_pol_binaries *follow1 = bpf_map_lookup_elem(&pl_pol_follow_children, &one);
+    if (!ps || !s || !follow0 || !follow1)
         return 0;
 
-    struct pl_pol_binaries sets = {};
-    struct pl_pol_binaries *before = bpf_map_lookup_elem(&pl_pol_proc_binaries, &tgid);
+    struct pl_pol_proc_sets sets = {};
+    struct pl_pol_proc_sets *before = bpf_map_lookup_elem(&pl_pol_proc_binaries, &tgid);
     if (before) {
-        for (int w = 0; w < PL_POL_BINARY_SETS / 64; w++)
-            sets.sets[w] = before->sets[w] & follow->sets[w];
+        for (int w = 0; w < PL_POL_BINARY_SETS / 64; w++) {
+            sets.bank[0].sets[w] = before->bank[0].sets[w] & follow0->sets[w];
+            sets.bank[1].sets[w] = before->bank[1].sets[w] & follow1->sets[w];
+        }
     }
 
     pl_pol_reset(s);
@@ -257,20 +276,30 @@ int pl_pol_exec(struct bpf_raw_tracepoint_args *ctx)
     if (len <= PL_POL_STR_MAX - 1 && !truncated) {
         bpf_probe_read_kernel(s->eq.str, len & (PL_POL_STR_MAX - 1), &ps->path[off]);
         s->str_len = len;
-        pl_pol_string_keys(s, PL_HOOK_BINARIES, (1u << PL_T_STR_PREFIX) | (1u << PL_T_STR_POSTFIX));
-        pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_str_eq, &s->eq));
-        pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_str_prefix, &s->prefix));
-        pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_str_postfix, &s->postfix));
+        pl_pol_binary_sets(s, 0, &sets.bank[0]);
+        pl_pol_binary_sets(s, 1, &sets.bank[1]);
     }
     bpf_map_update_elem(&pl_pol_proc_binaries, &tgid, &sets, BPF_ANY);
 
     /* Policies on sched_process_exec see the new binary; a SIGKILL now
      * ends the image before its first instruction. */
-    __u32 hook = PL_HOOK_EXEC;
+    __u32 hook = pl_pol_banked(pl_pol_active_bank(), PL_HOOK_EXEC);
     struct pl_pol_hook *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
     if (h && !pl_pol_mask_empty(&h->all) && s->str_len && !pl_is_self(tgid))
-        pl_pol_evaluate(s, h, PL_HOOK_EXEC, tgid, 0);
+        pl_pol_evaluate(s, h, hook, tgid, 0);
     return 0;
+}
+
+/* followForks: a child of a listed pid joins the set (by host or namespace pid) */
+static __always_inline void pl_pol_follow_forks(struct task_struct *parent, __u32 parent_tgid, __u32 bank,
+                                                struct pl_pol_binaries *sets)
+{
+    struct pl_pol_value_key key = {
+        .hook = pl_pol_banked(bank, PL_HOOK_BINARIES), .table = PL_T_ARG0, .value = parent_tgid};
+    pl_pol_or_hit(sets, bpf_map_lookup_elem(&pl_pol_values, &key));
+    key.table = PL_T_ARG1;
+    key.value = pl_task_ns_tgid(parent);
+    pl_pol_or_hit(sets, bpf_map_lookup_elem(&pl_pol_values, &key));
 }
 
 SEC("raw_tp/sched_process_fork")
@@ -282,19 +311,15 @@ int pl_pol_fork(struct bpf_raw_tracepoint_args *ctx)
     __u32 child_tgid = BPF_CORE_READ(child, tgid);
     if (parent_tgid == child_tgid)
         return 0;
-    struct pl_pol_binaries sets = {};
-    struct pl_pol_binaries *inherited = bpf_map_lookup_elem(&pl_pol_proc_binaries, &parent_tgid);
+    struct pl_pol_proc_sets sets = {};
+    struct pl_pol_proc_sets *inherited = bpf_map_lookup_elem(&pl_pol_proc_binaries, &parent_tgid);
     if (inherited)
         sets = *inherited;
-    /* followForks: a child of a listed pid joins the set (by host or namespace pid) */
-    struct pl_pol_value_key key = {.hook = PL_HOOK_BINARIES, .table = PL_T_ARG0, .value = parent_tgid};
-    pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_values, &key));
-    key.table = PL_T_ARG1;
-    key.value = pl_task_ns_tgid(parent);
-    pl_pol_or_hit(&sets, bpf_map_lookup_elem(&pl_pol_values, &key));
+    pl_pol_follow_forks(parent, parent_tgid, 0, &sets.bank[0]);
+    pl_pol_follow_forks(parent, parent_tgid, 1, &sets.bank[1]);
     __u64 any = 0;
     for (int w = 0; w < PL_POL_BINARY_SETS / 64; w++)
-        any |= sets.sets[w];
+        any |= sets.bank[0].sets[w] | sets.bank[1].sets[w];
     if (any)
         bpf_map_update_elem(&pl_pol_proc_binaries, &child_tgid, &sets, BPF_ANY);
     else

@@ -144,7 +144,7 @@ public:
                            "\"metadata_unavailable\":{},\"events_before_metadata\":{},\"metadata_ms_last\":{:.1f},"
                            "\"metadata_ms_max\":{:.1f},\"metadata_ms_mean\":{:.1f}}}}}",
                            events_total_, kernel.dropped_total(), kernel.emitted_total(), decode_errors_, by_type,
-                           cache_.size(), cache_.evictions(), alerts_total_, policy_events_total_, policies_.size(), c.containers, c.cgroups_parsed,
+                           cache_.size(), cache_.evictions(), alerts_total_, policy_events_total_, policies_[active_bank_].size(), c.containers, c.cgroups_parsed,
                            c.metadata_known, c.metadata_unavailable, c.events_before_metadata, c.metadata_ms_last,
                            c.metadata_ms_max, c.metadata_ms_mean);
     }
@@ -173,7 +173,7 @@ public:
         append_metric(out, "palisade_policy_notify_total", "GetUrl and DnsLookup actions done, by outcome.",
                       "counter", notifier_.dropped(), "outcome=\"dropped\"");
         append_metric(out, "palisade_policies_loaded", "Policies enforced or monitored now.", "gauge",
-                      policies_.size());
+                      policies_[active_bank_].size());
         append_metric(out, "palisade_process_cache_size", "Process images cached.", "gauge", cache_.size());
         append_metric(out, "palisade_process_cache_evictions_total", "Images dropped to bound the cache.",
                       "counter", cache_.evictions());
@@ -207,10 +207,15 @@ public:
         }
         return out;
     }
-    void replace_policies(std::vector<policy::PolicyInfo> info) { policies_ = std::move(info); }
+    void replace_policies(std::uint32_t bank, std::vector<policy::PolicyInfo> info)
+    {
+        active_bank_ = bank % PL_POL_BANKS;
+        policies_[active_bank_] = std::move(info);
+    }
     bool scoped_policies() const
     {
-        return std::any_of(policies_.begin(), policies_.end(), [](const auto& p) { return p.scoped; });
+        const auto& active = policies_[active_bank_];
+        return std::any_of(active.begin(), active.end(), [](const auto& p) { return p.scoped; });
     }
     void replace_engine(std::unique_ptr<rules::RuleEngine> engine) { engine_ = std::move(engine); }
 
@@ -219,8 +224,9 @@ private:
     void policy_event(Event& ev)
     {
         auto& d = std::get<PolicyData>(ev.data);
-        if (d.policy < policies_.size()) {
-            const auto& info = policies_[d.policy];
+        const auto& policies = policies_[d.bank % PL_POL_BANKS];
+        if (d.policy < policies.size()) {
+            const auto& info = policies[d.policy];
             d.policy_name = info.name;
             if (d.hook_index < info.hook_names.size()) {
                 d.hook_name = info.hook_names[d.hook_index];
@@ -236,8 +242,8 @@ private:
                 d.pod_namespace = m->pod_namespace;
             }
         }
-        if (d.policy < policies_.size()) {
-            const auto& notify = policies_[d.policy].notify;
+        if (d.policy < policies.size()) {
+            const auto& notify = policies[d.policy].notify;
             if (auto it = notify.find(static_cast<std::uint32_t>(d.hook_index) << 16 | d.selector_index);
                 it != notify.end())
                 for (const auto& n : it->second)
@@ -282,7 +288,9 @@ private:
     rules::AlertFormatter alerts_;
     std::vector<rules::CompiledRule*> matched_;
     std::uint64_t alerts_total_ = 0;
-    std::vector<policy::PolicyInfo> policies_;
+    // Policy sets by kernel bank: events still in flight after a reload name the old one.
+    std::array<std::vector<policy::PolicyInfo>, PL_POL_BANKS> policies_;
+    std::uint32_t active_bank_ = 0;
     Notifier notifier_;  // GetUrl / DnsLookup actions
     std::unordered_map<std::uint64_t, std::shared_ptr<const Container>> workload_by_cgroup_;
     std::uint64_t policy_events_total_ = 0;
@@ -335,7 +343,7 @@ bool reload_policies(const RunOptions& o, const policy::CompileEnv& env, Sensor*
         return false;
     }
     spdlog::info("policies loaded: {}", compiled->loaded.empty() ? "none" : fmt::format("{}", fmt::join(compiled->loaded, ", ")));
-    pipeline.replace_policies(compiled->tables.info);
+    pipeline.replace_policies(sensor ? sensor->policy_bank() : 0, compiled->tables.info);
     return true;
 }
 

@@ -227,6 +227,7 @@ bool decode_policy(std::span<const std::uint8_t> rec, TailReader& tail, Event& e
     PolicyData d;
     d.exec_id = exec_id(raw.exec_id);
     d.policy = raw.policy;
+    d.bank = raw.bank;
     d.hook = raw.hook;
     d.selector_index = raw.selector_index;
     d.hook_index = raw.hook_index;

@@ -124,6 +124,7 @@ struct SyscallData {
 struct PolicyData {
     ExecId exec_id;
     std::uint32_t policy = 0;  // id in the loaded policy set
+    std::uint8_t bank = 0;     // which loaded set: the kernel keeps two while one replaces the other
     std::uint32_t hook = 0;    // syscall number or PL_HOOK_*
     std::uint16_t selector_index = 0;
     std::uint16_t hook_index = 0;

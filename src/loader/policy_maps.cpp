@@ -1,14 +1,16 @@
 // Writes compiled policies into the kernel's policy maps and attaches the
 // enforcement hooks the first time a policy needs them.
 #include <fcntl.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <algorithm>
+#include <map>
 
 #include <bpf/bpf.h>
 #include <fmt/format.h>
@@ -22,36 +24,57 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
 
-template <class Key, class Value>
-bool write_entries(bpf_map* map, const std::vector<std::pair<Key, Value>>& entries, std::string* error)
+// Keys as they are stored in one bank of the maps (see PL_POL_BANKS in abi.h).
+std::uint32_t bank_offset(std::uint32_t bank) { return bank * PL_POL_HOOK_SPAN; }
+template <class Key> Key banked(Key key, std::uint32_t bank)
 {
-    for (const auto& [key, value] : entries)
-        if (bpf_map__update_elem(map, &key, sizeof(key), &value, sizeof(value), BPF_ANY)) {
+    key.hook += bank_offset(bank);
+    return key;
+}
+pl_pol_cgroup_key banked(pl_pol_cgroup_key key, std::uint32_t bank)
+{
+    key.bank = bank;
+    return key;
+}
+// Selector and slow matcher keys: hook << 16 | index.
+std::uint32_t banked(std::uint32_t key, std::uint32_t bank) { return key + (bank_offset(bank) << 16); }
+
+template <class Entries>
+bool write_entries(bpf_map* map, const Entries& entries, std::uint32_t bank, std::string* error)
+{
+    for (const auto& [key, value] : entries) {
+        const auto stored = banked(key, bank);
+        if (bpf_map__update_elem(map, &stored, sizeof(stored), &value, sizeof(value), BPF_ANY)) {
             *error = fmt::format("policy map {} is full or refused an entry: {}", bpf_map__name(map),
                                  errno_text(errno));
             return false;
         }
+    }
     return true;
 }
 
-template <class Key, class Value>
-bool write_entries(bpf_map* map, const std::map<Key, Value>& entries, std::string* error)
+template <class Entries> void delete_entries(bpf_map* map, const Entries& entries, std::uint32_t bank)
 {
-    return write_entries(map, std::vector<std::pair<Key, Value>>(entries.begin(), entries.end()), error);
+    for (const auto& [key, value] : entries) {
+        const auto stored = banked(key, bank);
+        bpf_map__delete_elem(map, &stored, sizeof(stored), 0);
+    }
 }
 
-template <class Key, class Value>
-void delete_entries(bpf_map* map, const std::vector<std::pair<Key, Value>>& entries)
+// Array entries (hooks, policies) cannot be deleted: they are zeroed, which
+// the programs read as "no selectors" and "disabled".
+template <class Value> void zero_array_entry(bpf_map* map, std::uint32_t index)
 {
-    for (const auto& [key, value] : entries)
-        bpf_map__delete_elem(map, &key, sizeof(key), 0);
+    const Value zero{};
+    bpf_map__update_elem(map, &index, sizeof(index), &zero, sizeof(zero), BPF_ANY);
 }
 
-template <class Key, class Value>
-void delete_entries(bpf_map* map, const std::map<Key, Value>& entries)
+// Returns once every policy program that may have read the previous bank has
+// finished: they run under RCU, and MEMBARRIER_CMD_GLOBAL waits for a grace period.
+void wait_for_running_programs()
 {
-    for (const auto& [key, value] : entries)
-        bpf_map__delete_elem(map, &key, sizeof(key), 0);
+    if (::syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
+        ::usleep(50 * 1000);  // nohz_full kernels refuse it; programs run for microseconds
 }
 
 struct ProcEntry {
@@ -85,7 +108,7 @@ std::map<std::uint32_t, ProcEntry> read_processes()
 // Processes that were running before the policy came: the kernel decides
 // binary sets at exec and followForks sets at fork, so these are filled in
 // from /proc.
-void seed_running_processes(sensor& skel, const policy::KernelTables& tables)
+void seed_running_processes(sensor& skel, const policy::KernelTables& tables, std::uint32_t bank)
 {
     const auto procs = read_processes();
     for (const auto& [tgid, proc] : procs) {
@@ -103,7 +126,10 @@ void seed_running_processes(sensor& skel, const policy::KernelTables& tables)
                 ancestor = it == procs.end() ? 0 : it->second.ppid;
             }
         }
-        bpf_map__update_elem(skel.maps.pl_pol_proc_binaries, &tgid, sizeof(tgid), &sets, sizeof(sets), BPF_ANY);
+        pl_pol_proc_sets both{};
+        bpf_map__lookup_elem(skel.maps.pl_pol_proc_binaries, &tgid, sizeof(tgid), &both, sizeof(both), 0);
+        both.bank[bank] = sets;
+        bpf_map__update_elem(skel.maps.pl_pol_proc_binaries, &tgid, sizeof(tgid), &both, sizeof(both), BPF_ANY);
     }
 }
 
@@ -130,6 +156,11 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         *error = "the sensor was started without its enforcement programs (SensorOptions.policies)";
         return false;
     }
+    // The new set goes into the bank not in force; the flip below is one
+    // store, so every call sees either the old set or the new one.
+    const std::uint32_t bank = impl.policy_bank ^ 1;
+    const std::uint32_t old_bank = impl.policy_bank;
+
     // Uprobes first: a binary or symbol that is not there fails the reload
     // before anything that runs has been touched.
     std::vector<LinkPtr> uprobe_links;
@@ -137,7 +168,7 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         bpf_uprobe_opts opts{};
         opts.sz = sizeof(opts);
         opts.func_name = u.symbol.c_str();
-        opts.bpf_cookie = u.hook;
+        opts.bpf_cookie = bank_offset(bank) + u.hook;
         LinkPtr link(bpf_program__attach_uprobe_opts(skel.progs.pl_pol_uprobe, -1, u.binary.c_str(), 0, &opts));
         if (!link) {
             *error = fmt::format("cannot attach a uprobe to {} in {}: {}", u.symbol, u.binary, errno_text(errno));
@@ -145,45 +176,74 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         }
         uprobe_links.push_back(std::move(link));
     }
-    const policy::KernelTables& old = impl.policy_tables;
 
-    // Hooks first: while the tables change, a hook without selectors is skipped.
-    const pl_pol_hook idle{};
-    for (const auto& [id, hook] : old.hooks)
-        bpf_map__update_elem(skel.maps.pl_pol_hooks, &id, sizeof(id), &idle, sizeof(idle), BPF_ANY);
-    delete_entries(skel.maps.pl_pol_selectors, old.selectors);
-    delete_entries(skel.maps.pl_pol_slow_map, old.slow);
-    delete_entries(skel.maps.pl_pol_str_eq, old.str_eq);
-    delete_entries(skel.maps.pl_pol_str_prefix, old.str_prefix);
-    delete_entries(skel.maps.pl_pol_str_postfix, old.str_postfix);
-    delete_entries(skel.maps.pl_pol_addrs, old.addrs);
-    delete_entries(skel.maps.pl_pol_values, old.values);
-    delete_entries(skel.maps.pl_pol_cgroup_sets, old.cgroup_sets);
-    impl.policy_tables = {};
+    if (!attach_policy_hooks(tables, error))
+        return false;
+    if (!write_bank(tables, bank, error)) {
+        erase_bank(tables, bank);
+        return false;
+    }
+    seed_running_processes(skel, tables, bank);
+    const pl_pol_state state{.bank = bank, .pad = 0};
+    const std::uint32_t zero = 0;
+    if (bpf_map__update_elem(skel.maps.pl_pol_state_map, &zero, sizeof(zero), &state, sizeof(state), BPF_ANY)) {
+        *error = fmt::format("cannot switch to the new policy set: {}", errno_text(errno));
+        erase_bank(tables, bank);
+        return false;
+    }
+    impl.policy_bank = bank;
+    impl.uprobe_links = std::move(uprobe_links);  // the old set's uprobes detach here
+    wait_for_running_programs();
+    erase_bank(impl.policy_tables, old_bank);
+    impl.policy_tables = tables;
+    return true;
+}
 
+std::uint32_t Sensor::policy_bank() const { return impl_->policy_bank; }
+
+// Writes a policy set into one bank, its hooks last. On failure the caller
+// erases the bank: deleting what was not written yet is harmless.
+bool Sensor::write_bank(const policy::KernelTables& tables, std::uint32_t bank, std::string* error)
+{
+    sensor& skel = *impl_->skel;
     std::vector<std::pair<std::uint32_t, pl_pol_policy>> policies;
     for (std::uint32_t id = 0; id < tables.policies.size(); ++id)
-        policies.emplace_back(id, tables.policies[id]);
-    const std::uint32_t zero = 0;
-    if (!write_entries(skel.maps.pl_pol_policies, policies, error) ||
-        !write_entries(skel.maps.pl_pol_selectors, tables.selectors, error) ||
-        !write_entries(skel.maps.pl_pol_slow_map, tables.slow, error) ||
-        !write_entries(skel.maps.pl_pol_str_eq, tables.str_eq, error) ||
-        !write_entries(skel.maps.pl_pol_str_prefix, tables.str_prefix, error) ||
-        !write_entries(skel.maps.pl_pol_str_postfix, tables.str_postfix, error) ||
-        !write_entries(skel.maps.pl_pol_addrs, tables.addrs, error) ||
-        !write_entries(skel.maps.pl_pol_values, tables.values, error) ||
-        !write_entries(skel.maps.pl_pol_cgroup_sets, tables.cgroup_sets, error) ||
-        bpf_map__update_elem(skel.maps.pl_pol_follow_children, &zero, sizeof(zero), &tables.follow_children,
-                             sizeof(tables.follow_children), BPF_ANY))
-        return false;
-    seed_running_processes(skel, tables);
-    if (!write_entries(skel.maps.pl_pol_hooks, tables.hooks, error))
-        return false;
-    impl.policy_tables = tables;
-    impl.uprobe_links = std::move(uprobe_links);  // the old ones detach here
+        policies.emplace_back(bank * PL_POL_POLICIES + id, tables.policies[id]);
+    std::vector<std::pair<std::uint32_t, pl_pol_hook>> hooks;
+    for (const auto& [id, hook] : tables.hooks)
+        hooks.emplace_back(bank_offset(bank) + id, hook);
+    const std::vector<std::pair<std::uint32_t, pl_pol_binaries>> follow_children{{bank, tables.follow_children}};
+    constexpr std::uint32_t as_is = 0;  // array indexes above are already banked
+    return write_entries(skel.maps.pl_pol_policies, policies, as_is, error) &&
+           write_entries(skel.maps.pl_pol_selectors, tables.selectors, bank, error) &&
+           write_entries(skel.maps.pl_pol_slow_map, tables.slow, bank, error) &&
+           write_entries(skel.maps.pl_pol_str_eq, tables.str_eq, bank, error) &&
+           write_entries(skel.maps.pl_pol_str_prefix, tables.str_prefix, bank, error) &&
+           write_entries(skel.maps.pl_pol_str_postfix, tables.str_postfix, bank, error) &&
+           write_entries(skel.maps.pl_pol_addrs, tables.addrs, bank, error) &&
+           write_entries(skel.maps.pl_pol_values, tables.values, bank, error) &&
+           write_entries(skel.maps.pl_pol_cgroup_sets, tables.cgroup_sets, bank, error) &&
+           write_entries(skel.maps.pl_pol_follow_children, follow_children, as_is, error) &&
+           write_entries(skel.maps.pl_pol_hooks, hooks, as_is, error);
+}
 
-    return attach_policy_hooks(tables, error);
+// Removes a policy set from its bank; programs no longer read it.
+void Sensor::erase_bank(const policy::KernelTables& tables, std::uint32_t bank)
+{
+    sensor& skel = *impl_->skel;
+    for (const auto& [id, hook] : tables.hooks)
+        zero_array_entry<pl_pol_hook>(skel.maps.pl_pol_hooks, bank_offset(bank) + id);
+    for (std::uint32_t id = 0; id < tables.policies.size(); ++id)
+        zero_array_entry<pl_pol_policy>(skel.maps.pl_pol_policies, bank * PL_POL_POLICIES + id);
+    zero_array_entry<pl_pol_binaries>(skel.maps.pl_pol_follow_children, bank);
+    delete_entries(skel.maps.pl_pol_selectors, tables.selectors, bank);
+    delete_entries(skel.maps.pl_pol_slow_map, tables.slow, bank);
+    delete_entries(skel.maps.pl_pol_str_eq, tables.str_eq, bank);
+    delete_entries(skel.maps.pl_pol_str_prefix, tables.str_prefix, bank);
+    delete_entries(skel.maps.pl_pol_str_postfix, tables.str_postfix, bank);
+    delete_entries(skel.maps.pl_pol_addrs, tables.addrs, bank);
+    delete_entries(skel.maps.pl_pol_values, tables.values, bank);
+    delete_entries(skel.maps.pl_pol_cgroup_sets, tables.cgroup_sets, bank);
 }
 
 // Each kind of hook is attached the first time a policy needs it and then

@@ -60,9 +60,15 @@ public:
     const KernelFeatures& features() const { return features_; }
 
     // Replaces the enforced policies with `tables` (compiled by policy/): map
-    // data only, no BPF program is loaded. The enforcement hooks are attached
-    // on first use. On failure the error names the map and the cause.
+    // data only, no BPF program is loaded. The new set is written beside the
+    // running one and switched to in one store, so no call goes unchecked
+    // while it changes. The enforcement hooks are attached on first use. On
+    // failure the error names the map and the cause, and the running set stays.
     bool apply_policies(const policy::KernelTables& tables, std::string* error);
+    // The bank the policy set in force was written to; policy events name
+    // theirs (PolicyData::bank), so events still in flight after a reload
+    // are read against the set that produced them.
+    std::uint32_t policy_bank() const;
     const std::vector<std::string>& attached_hooks() const { return attached_; }
 
     struct Impl;
@@ -71,6 +77,8 @@ private:
     explicit Sensor(std::unique_ptr<Impl> impl);
     bool attach(::bpf_program* prog, const char* tracepoint, std::string* error);
     bool attach_policy_hooks(const policy::KernelTables& tables, std::string* error);
+    bool write_bank(const policy::KernelTables& tables, std::uint32_t bank, std::string* error);
+    void erase_bank(const policy::KernelTables& tables, std::uint32_t bank);
     std::unique_ptr<Impl> impl_;
     KernelFeatures features_;
     std::vector<std::string> attached_;

@@ -38,7 +38,8 @@ struct Sensor::Impl {
     bool policy_syscall_hook = false;
     bool policy_exit_hook = false;
     bool policy_cgroup_hooks = false;
-    policy::KernelTables policy_tables;
+    policy::KernelTables policy_tables;  // in force, in bank policy_bank
+    std::uint32_t policy_bank = 0;
 
     static int on_record(void* ctx, void* data, size_t size)
     {

@@ -348,6 +348,56 @@ TEST(PolicyReload, FilesAddedChangedAndBrokenWhileRunning)
     unlink("/tmp/xmrig");
 }
 
+// A reload writes the new set beside the running one and switches in one
+// store: opens attempted back to back while the agent reloads over and over
+// must all be stopped. Rewriting the tables in place leaves a gap of
+// milliseconds per reload in which some of these opens would succeed.
+TEST(PolicyReload, NoCallGoesUncheckedWhileTheSetIsReplaced)
+{
+    const std::string dir = temp_path("swap");
+    fs::create_directories(dir);
+    const std::string secret = dir + "/secret";
+    std::ofstream(secret) << "x";
+    const std::string policy = write_tracing_policy("swap-test", std::string() +
+                             "  kprobes:\n"
+                             "  - call: sys_openat\n"
+                             "    syscall: true\n"
+                             "    args: [{index: 0, type: int}, {index: 1, type: string}]\n"
+                             "    selectors:\n"
+                             "    - matchArgs:\n"
+                             "      - {index: 1, operator: Equal, values: [\"" + secret + "\"]}\n"
+                             "      matchActions: [{action: Sigkill}]\n");
+    int opened = 0, stopped = 0, reloads = 0;
+    auto out = run_agent_around({"--no-rules", "-e", "exec", "-p", policy}, [&](pid_t agent) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+        auto next_reload = std::chrono::steady_clock::now();
+        while (std::chrono::steady_clock::now() < until) {
+            if (std::chrono::steady_clock::now() >= next_reload) {
+                kill(agent, SIGHUP);
+                ++reloads;
+                next_reload += std::chrono::milliseconds(40);
+            }
+            pid_t child = fork();
+            if (child == 0)
+                _exit(open(secret.c_str(), O_RDONLY) >= 0 ? 0 : 1);
+            int status = 0;
+            waitpid(child, &status, 0);
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                ++opened;
+            else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+                ++stopped;
+        }
+    });
+    std::size_t swaps = 0;
+    for (std::size_t at = 0; (at = out.log.find("policies loaded: swap-test", at)) != std::string::npos; ++at)
+        ++swaps;
+    EXPECT_GT(swaps, 20u) << out.log;  // the agent did replace the set many times
+    EXPECT_GT(stopped, 1000);
+    EXPECT_EQ(opened, 0) << "opens that succeeded during " << swaps << " reloads (" << stopped << " stopped)";
+    fs::remove_all(dir);
+    unlink(policy.c_str());
+}
+
 
 TEST(PolicyEnforcement, FollowForksCoversDescendantsIncludingThoseStartedBeforeThePolicy)
 {

@@ -303,6 +303,18 @@ enum pl_pol_hook_id {
     PL_HOOK_BINARIES = PL_HOOK_MAX,
 };
 
+/* Two banks of every table: a reload writes the bank not in use, then flips
+ * pl_pol_state.bank in one store, so a call sees either the old policy set or
+ * the new one and never a mix or nothing. A hook id in a map key is banked:
+ * bank * PL_POL_HOOK_SPAN + hook (PL_HOOK_BINARIES included). */
+#define PL_POL_BANKS 2
+#define PL_POL_HOOK_SPAN (PL_HOOK_BINARIES + 1)
+
+struct pl_pol_state {
+    __u32 bank; /* the bank programs read */
+    __u32 pad;
+};
+
 enum pl_pol_table {
     PL_T_STR_EQ,      /* the hook's string argument */
     PL_T_STR_PREFIX,
@@ -347,7 +359,7 @@ struct pl_pol_lpm_addr_key {
  * network policy applies to, their descendants included. */
 struct pl_pol_cgroup_key {
     __u32 set;
-    __u32 pad;
+    __u32 bank;
     __u64 cgroup_id;
 };
 
@@ -424,7 +436,7 @@ enum pl_pol_action {
     PL_ACT_DENY,     /* NetworkPolicy deny: EPERM and an event */
 };
 
-/* Key of pl_pol_selectors: hook << 16 | bit. */
+/* Key of pl_pol_selectors: banked hook << 16 | bit. */
 struct pl_pol_selector {
     __u32 policy;          /* index into pl_pol_policies */
     __u16 selector_index;  /* position in its hook in the policy file */
@@ -454,6 +466,11 @@ struct pl_pol_binaries {
     __u64 sets[PL_POL_BINARY_SETS / 64];
 };
 
+/* Value of pl_pol_proc_binaries: the sets of each bank's policies. */
+struct pl_pol_proc_sets {
+    struct pl_pol_binaries bank[PL_POL_BANKS];
+};
+
 /* pl_policy_event.flags */
 enum pl_policy_flags {
     PL_POLF_MONITOR = 1 << 0,   /* the policy is in monitor mode: nothing was done */
@@ -470,7 +487,7 @@ struct pl_policy_event {
     __u16 selector_index;
     __u16 hook_index;
     __u8 action;           /* enum pl_pol_action */
-    __u8 pad;
+    __u8 bank;             /* the policy set `policy` indexes */
     __u16 flags;           /* enum pl_policy_flags */
     __s32 error;
     __u32 signal;
@@ -522,6 +539,8 @@ PL_ABI_ASSERT(sizeof(struct pl_pol_selector) == 56);
 PL_ABI_ASSERT(sizeof(struct pl_pol_slow) == 24);
 PL_ABI_ASSERT(sizeof(struct pl_pol_lpm_addr_key) == 28);
 PL_ABI_ASSERT(PL_HOOK_MAX <= 1 << 16);
+PL_ABI_ASSERT(PL_POL_BANKS * PL_POL_HOOK_SPAN <= 1 << 16); /* banked hook << 16 | bit fits 32 bits */
+PL_ABI_ASSERT(sizeof(struct pl_pol_proc_sets) == 64);
 /* an exec record with every tail field at its bound fits the scratch buffer */
 PL_ABI_ASSERT(PL_EVENT_MAX >= sizeof(struct pl_exec_event) + 3 * PL_PATH_MAX + PL_ARGV_MAX + PL_CGROUP_PATH_MAX);
 

@@ -11,23 +11,34 @@
 #include "lib/event.h"
 #include "lib/task.h"
 
+/* Which bank of the maps below is in force (see PL_POL_BANKS). */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, PL_HOOK_MAX);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pl_pol_state);
+} pl_pol_state_map __weak SEC(".maps");
+
+/* The tables hold both banks; hash maps allocate on insert, so the bank not
+ * in use costs no memory. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PL_POL_BANKS * PL_POL_HOOK_SPAN);
     __type(key, __u32);
     __type(value, struct pl_pol_hook);
 } pl_pol_hooks __weak SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, PL_POL_TABLE_ENTRIES);
+    __uint(max_entries, PL_POL_BANKS * PL_POL_TABLE_ENTRIES);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct pl_pol_str_key);
     __type(value, struct pl_pol_hit);
 } pl_pol_str_eq __weak SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-    __uint(max_entries, PL_POL_TABLE_ENTRIES);
+    __uint(max_entries, PL_POL_BANKS * PL_POL_TABLE_ENTRIES);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct pl_pol_lpm_str_key);
     __type(value, struct pl_pol_hit);
@@ -36,7 +47,7 @@ struct {
 /* Same keys, strings reversed: a postfix is a prefix of the reversed string. */
 struct {
     __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-    __uint(max_entries, PL_POL_TABLE_ENTRIES);
+    __uint(max_entries, PL_POL_BANKS * PL_POL_TABLE_ENTRIES);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct pl_pol_lpm_str_key);
     __type(value, struct pl_pol_hit);
@@ -44,7 +55,7 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-    __uint(max_entries, PL_POL_TABLE_ENTRIES);
+    __uint(max_entries, PL_POL_BANKS * PL_POL_TABLE_ENTRIES);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct pl_pol_lpm_addr_key);
     __type(value, struct pl_pol_hit);
@@ -52,37 +63,41 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, PL_POL_TABLE_ENTRIES);
+    __uint(max_entries, PL_POL_BANKS * PL_POL_TABLE_ENTRIES);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct pl_pol_value_key);
     __type(value, struct pl_pol_hit);
 } pl_pol_values __weak SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, PL_POL_CGROUP_ENTRIES);
+    __uint(max_entries, PL_POL_BANKS * PL_POL_CGROUP_ENTRIES);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct pl_pol_cgroup_key);
     __type(value, __u8);
 } pl_pol_cgroup_sets __weak SEC(".maps");
 
-/* key: hook << 16 | index */
+/* key: banked hook << 16 | index */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, PL_POL_SLOW_ENTRIES);
+    __uint(max_entries, PL_POL_BANKS * PL_POL_SLOW_ENTRIES);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, __u32);
     __type(value, struct pl_pol_slow);
 } pl_pol_slow_map __weak SEC(".maps");
 
-/* key: hook << 16 | selector bit */
+/* key: banked hook << 16 | selector bit */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, PL_POL_TABLE_ENTRIES);
+    __uint(max_entries, PL_POL_BANKS * PL_POL_TABLE_ENTRIES);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, __u32);
     __type(value, struct pl_pol_selector);
 } pl_pol_selectors __weak SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, PL_POL_POLICIES);
+    __uint(max_entries, PL_POL_BANKS * PL_POL_POLICIES); /* bank * PL_POL_POLICIES + policy */
     __type(key, __u32);
     __type(value, struct pl_pol_policy);
 } pl_pol_policies __weak SEC(".maps");
@@ -92,19 +107,19 @@ struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
     __uint(max_entries, 65536);
     __type(key, __u32);
-    __type(value, struct pl_pol_binaries);
+    __type(value, struct pl_pol_proc_sets);
 } pl_pol_proc_binaries __weak SEC(".maps");
 
-/* Sets a child keeps across its own exec (followChildren), as one mask. */
+/* Sets a child keeps across its own exec (followChildren), as one mask per bank. */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, 1);
+    __uint(max_entries, PL_POL_BANKS);
     __type(key, __u32);
     __type(value, struct pl_pol_binaries);
 } pl_pol_follow_children __weak SEC(".maps");
 
 struct pl_pol_rate_key {
-    __u32 selector; /* hook << 16 | bit */
+    __u32 selector; /* banked hook << 16 | bit */
     __u32 tgid;
 };
 struct {
@@ -152,6 +167,18 @@ static __always_inline __u64 pl_pol_arg(const struct pl_pol_scratch *s, __u32 in
     }
     return 0;
 }
+
+/* The bank in force, and hook ids in it (see PL_POL_BANKS). */
+static __always_inline __u32 pl_pol_active_bank(void)
+{
+    __u32 zero = 0;
+    struct pl_pol_state *state = bpf_map_lookup_elem(&pl_pol_state_map, &zero);
+    return state ? state->bank & (PL_POL_BANKS - 1) : 0;
+}
+
+static __always_inline __u32 pl_pol_banked(__u32 bank, __u32 hook) { return bank * PL_POL_HOOK_SPAN + hook; }
+static __always_inline __u32 pl_pol_bank_of(__u32 banked) { return banked / PL_POL_HOOK_SPAN; }
+static __always_inline __u32 pl_pol_hook_of(__u32 banked) { return banked % PL_POL_HOOK_SPAN; }
 
 static __always_inline struct pl_pol_scratch *pl_pol_scratch(void)
 {
@@ -304,9 +331,9 @@ static __always_inline __u64 pl_pol_caps(struct task_struct *task, __u32 which)
     return bits;
 }
 
-static __always_inline int pl_pol_in_cgroup_set(__u32 set)
+static __always_inline int pl_pol_in_cgroup_set(__u32 bank, __u32 set)
 {
-    struct pl_pol_cgroup_key key = {.set = set};
+    struct pl_pol_cgroup_key key = {.set = set, .bank = bank};
     for (int level = 0; level < 16; level++) {
         key.cgroup_id = bpf_get_current_ancestor_cgroup_id(level);
         if (key.cgroup_id == 0)
@@ -318,13 +345,13 @@ static __always_inline int pl_pol_in_cgroup_set(__u32 set)
 }
 
 static __always_inline int pl_pol_slow_holds(struct pl_pol_scratch *s, const struct pl_pol_slow *m,
-                                             struct task_struct *task, __u32 tgid)
+                                             struct task_struct *task, __u32 tgid, __u32 bank)
 {
     switch (m->kind) {
     case PL_SLOW_BINARY: {
-        struct pl_pol_binaries *b = bpf_map_lookup_elem(&pl_pol_proc_binaries, &tgid);
+        struct pl_pol_proc_sets *b = bpf_map_lookup_elem(&pl_pol_proc_binaries, &tgid);
         __u32 set = m->value & (PL_POL_BINARY_SETS - 1);
-        return b && ((b->sets[set / 64] >> (set % 64)) & 1);
+        return b && ((b->bank[bank & (PL_POL_BANKS - 1)].sets[set / 64] >> (set % 64)) & 1);
     }
     case PL_SLOW_PID:
         return (m->arg ? pl_task_ns_tgid(task) : tgid) == m->value;
@@ -339,7 +366,7 @@ static __always_inline int pl_pol_slow_holds(struct pl_pol_scratch *s, const str
     case PL_SLOW_ARG_LT:
         return (__s64)pl_pol_arg(s, m->arg) < (__s64)m->value;
     case PL_SLOW_CGROUP:
-        return pl_pol_in_cgroup_set(m->value);
+        return pl_pol_in_cgroup_set(bank, m->value);
     case PL_SLOW_PORT_PRIV:
         return (m->arg == PL_T_SPORT ? s->sport : s->dport) < 1024;
     }
@@ -366,7 +393,7 @@ enum pl_pol_verdict {
 struct pl_pol_loop {
     struct pl_pol_scratch *s;
     struct task_struct *task;
-    __u32 hook;
+    __u32 hook; /* banked */
     __u32 tgid;
     __u32 count;
     __u32 cur_selector;
@@ -395,7 +422,7 @@ static long pl_pol_slow_step(__u64 index, void *data)
     }
     if (l->group_holds || !pl_pol_test_bit(&l->s->match, m->selector))
         return 0;
-    int holds = pl_pol_slow_holds(l->s, m, l->task, l->tgid);
+    int holds = pl_pol_slow_holds(l->s, m, l->task, l->tgid, pl_pol_bank_of(l->hook));
     l->group_holds = m->negate ? !holds : holds;
     return 0;
 }
@@ -435,7 +462,7 @@ static __always_inline int pl_pol_rate_allows(__u32 selector_key, __u32 tgid, __
     return 1;
 }
 
-static __always_inline void pl_pol_post(struct pl_pol_scratch *s, const struct pl_pol_selector *sel, __u32 hook,
+static __always_inline void pl_pol_post(struct pl_pol_scratch *s, const struct pl_pol_selector *sel, __u32 banked,
                                         __u16 flags)
 {
     struct pl_record r;
@@ -445,7 +472,8 @@ static __always_inline void pl_pol_post(struct pl_pol_scratch *s, const struct p
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     pl_exec_id_of(task, &ev->exec_id);
     ev->policy = sel->policy;
-    ev->hook = hook;
+    ev->hook = pl_pol_hook_of(banked);
+    ev->bank = pl_pol_bank_of(banked);
     ev->selector_index = sel->selector_index;
     ev->hook_index = sel->hook_index;
     ev->action = sel->action;
@@ -487,12 +515,13 @@ static long pl_pol_act_step(__u64 index, void *data)
         return 0;
     for (int w = 0; w < PL_POL_MASK_WORDS; w++)
         s->match.w[w] &= ~sel->same_policy_later.w[w];
-    __u32 policy = sel->policy;
+    __u32 policy = pl_pol_bank_of(l->hook) * PL_POL_POLICIES + sel->policy;
     struct pl_pol_policy *p = bpf_map_lookup_elem(&pl_pol_policies, &policy);
     if (!p || p->mode == PL_MODE_DISABLED)
         return 0;
     int enforce = p->mode == PL_MODE_ENFORCE;
-    int socket_hook = l->hook >= PL_HOOK_CONNECT && l->hook <= PL_HOOK_BIND;
+    __u32 hook = pl_pol_hook_of(l->hook);
+    int socket_hook = hook >= PL_HOOK_CONNECT && hook <= PL_HOOK_BIND;
     __u16 flags = l->where | (enforce ? 0 : PL_POLF_MONITOR);
     switch (sel->action) {
     case PL_ACT_ALLOW:
@@ -538,7 +567,8 @@ static __always_inline int pl_pol_act(struct pl_pol_scratch *s, __u32 hook, __u3
     return l.verdict;
 }
 
-/* Matches the scratch's values against the hook's selectors and acts. */
+/* Matches the scratch's values against the hook's selectors and acts.
+ * `hook` is banked: the bank it names is the policy set that decides. */
 static __always_inline int pl_pol_evaluate(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
                                            __u32 tgid, __u16 where)
 {
