@@ -1,6 +1,7 @@
 #include "policy/compiler.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <set>
 #include <tuple>
@@ -37,6 +38,19 @@ struct HookState {
     pl_pol_hook hook{};
     std::uint32_t selectors = 0;
     std::uint32_t slow = 0;
+    // The kernel sign-extends an argument for every selector of the hook or
+    // for none: the width each argument is compared in (index 6: the return
+    // value), the policy that set it, and the 32-bit ones only declared.
+    std::array<int, 7> compared_bits{};
+    std::array<std::string, 7> compared_by;
+    std::uint8_t declared32 = 0;
+    void update_arg32()
+    {
+        hook.arg32 = 0;
+        for (int a = 0; a < 7; ++a)
+            if (compared_bits[a] == 32 || (compared_bits[a] == 0 && (declared32 >> a & 1)))
+                hook.arg32 |= 1u << a;
+    }
 };
 
 struct BinarySet {
@@ -323,7 +337,8 @@ private:
 
     void next_group() { ++group_; }
 
-    void add_slow(pl_pol_slow_kind kind, bool negate, std::uint32_t arg, std::uint64_t value, const Location& loc)
+    void add_slow(pl_pol_slow_kind kind, bool negate, std::uint32_t arg, std::uint64_t value, const Location& loc,
+                  std::uint32_t unsigned_bits = 0)
     {
         if (hs_.slow >= PL_POL_SLOW_MAX)
             fail(loc, fmt::format("{} already has {} process/namespace/capability/range matchers (the limit)",
@@ -335,6 +350,7 @@ private:
         s.arg = arg;
         s.value = value;
         s.group = group_;
+        s.unsigned_bits = unsigned_bits;
         b_.slow[target_ << 16 | hs_.slow] = s;
         ++hs_.slow;
         hs_.hook.slow_count = hs_.slow;
@@ -419,9 +435,27 @@ private:
         return out;
     }
 
+    // One width per argument of a hook over all policies: a second width
+    // would change what the first one's values mean.
+    void claim_width(const ArgBinding& binding, const Location& loc)
+    {
+        const int bits = binding.is32 ? 32 : 64;
+        int& compared = hs_.compared_bits[binding.syscall_arg];
+        if (compared != 0 && compared != bits)
+            fail(loc, fmt::format("{} of {} is compared as a {}-bit value by policy '{}' and declared {}-bit "
+                                  "here; the kernel reads one width per argument of a hook: declare the same "
+                                  "type",
+                                  binding.syscall_arg == 6 ? std::string("the return value")
+                                                           : fmt::format("argument {}", binding.syscall_arg),
+                                  hook_display_name(target_), compared, hs_.compared_by[binding.syscall_arg], bits));
+        compared = bits;
+        hs_.compared_by[binding.syscall_arg] = policy_.name;
+    }
+
     void int_arg(const ArgMatch& m, const ArgBinding& binding, std::set<std::pair<int, bool>>& used)
     {
         const int table = binding.syscall_arg == 6 ? PL_T_RET : PL_T_ARG0 + binding.syscall_arg;
+        claim_width(binding, m.loc);
         auto values = int_values(m, binding.is32);
         switch (m.op) {
         case ArgOp::Equal:
@@ -446,8 +480,10 @@ private:
         case ArgOp::LT:
             if (values.size() != 1)
                 fail(m.loc, fmt::format("{} takes exactly one value", op_name(m.op)));
-            add_slow(m.op == ArgOp::GT ? PL_SLOW_ARG_GT : PL_SLOW_ARG_LT, false, binding.syscall_arg, values[0],
-                     m.loc);
+            // uint32 values compare in their own 32 bits, not sign-extended
+            add_slow(m.op == ArgOp::GT ? PL_SLOW_ARG_GT : PL_SLOW_ARG_LT, false, binding.syscall_arg,
+                     binding.is_unsigned && binding.is32 ? values[0] & 0xffffffffULL : values[0], m.loc,
+                     binding.is_unsigned ? (binding.is32 ? 32 : 64) : 0);
             next_group();
             return;
         default: fail(m.loc, fmt::format("operator {} does not apply to an integer argument", op_name(m.op)));
@@ -743,9 +779,9 @@ private:
         }
         for (std::size_t a = 0; a < res.args.size(); ++a)
             if (res.args[a].source == ArgSource::SyscallInt && res.args[a].is32)
-                hs.hook.arg32 |= 1u << res.args[a].syscall_arg;
+                hs.declared32 |= 1u << res.args[a].syscall_arg;
         if (res.return_binding && res.return_binding->is32)
-            hs.hook.arg32 |= 1u << 6;
+            hs.declared32 |= 1u << 6;
         set_bit(hs.hook.all, bit);
 
         SelectorCompiler sc(b_, env_, policy_, res, target.id, bit);
@@ -762,6 +798,7 @@ private:
         sc.capabilities(sel.capabilities);
         if (extra)
             extra(sc);
+        hs.update_arg32();
 
         pl_pol_selector entry{};
         entry.policy = id_;

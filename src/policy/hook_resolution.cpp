@@ -66,6 +66,12 @@ bool is_32bit(const Arg& arg)
            n == "u32";
 }
 
+bool is_unsigned(const Arg& arg)
+{
+    const std::string& n = arg.type_name;
+    return arg.type != ArgType::Fd && ((!n.empty() && n[0] == 'u') || n == "size_t");
+}
+
 ArgBinding unavailable(std::string reason)
 {
     ArgBinding b;
@@ -92,7 +98,8 @@ void bind_syscall_args(const Hook& hook, std::string_view syscall, HookResolutio
             }
             out.args.push_back({.source = ArgSource::String});
         } else if (is_int_type(arg.type)) {
-            out.args.push_back({.source = ArgSource::SyscallInt, .syscall_arg = arg.index, .is32 = is_32bit(arg)});
+            out.args.push_back({.source = ArgSource::SyscallInt, .syscall_arg = arg.index, .is32 = is_32bit(arg),
+                                .is_unsigned = is_unsigned(arg)});
         } else {
             out.args.push_back(unavailable(fmt::format("a '{}' argument of {} is not read at syscall entry",
                                                        arg.type_name, syscall)));
@@ -259,8 +266,10 @@ HookResolution syscall_return_probe(const Hook& hook, HookResolution out)
         target.id += PL_HOOK_EXIT_FIRST;
     }
     ArgBinding ret{.source = ArgSource::SyscallInt, .syscall_arg = 6, .is32 = true};
-    if (hook.return_arg)
+    if (hook.return_arg) {
         ret.is32 = is_32bit(*hook.return_arg);
+        ret.is_unsigned = is_unsigned(*hook.return_arg);
+    }
     out.return_binding = ret;
     return out;
 }

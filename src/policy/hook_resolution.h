@@ -36,6 +36,7 @@ struct ArgBinding {
     ArgSource source = ArgSource::Unavailable;
     int syscall_arg = 0;  // SyscallInt
     bool is32 = false;    // a 32-bit C type: compared sign-extended
+    bool is_unsigned = false;  // GT/LT compare unsigned (uint32, uint64, size_t, ...)
     std::string unavailable_reason;
 };
 

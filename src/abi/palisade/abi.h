@@ -423,7 +423,7 @@ struct pl_pol_slow {
     __u32 arg;
     __u64 value;
     __u32 group;     /* matchers with equal (selector, group) are ORed */
-    __u32 pad;
+    __u32 unsigned_bits; /* ARG_GT/ARG_LT: 0 compares signed; 32 or 64 unsigned, in that many low bits */
 };
 
 enum pl_pol_action {

@@ -362,9 +362,15 @@ static __always_inline int pl_pol_slow_holds(struct pl_pol_scratch *s, const str
     case PL_SLOW_ARG_MASK:
         return (pl_pol_arg(s, m->arg) & m->value) != 0;
     case PL_SLOW_ARG_GT:
-        return (__s64)pl_pol_arg(s, m->arg) > (__s64)m->value;
-    case PL_SLOW_ARG_LT:
-        return (__s64)pl_pol_arg(s, m->arg) < (__s64)m->value;
+    case PL_SLOW_ARG_LT: {
+        __u64 v = pl_pol_arg(s, m->arg);
+        int greater = m->kind == PL_SLOW_ARG_GT;
+        if (m->unsigned_bits == 32)
+            v = (__u32)v;
+        if (m->unsigned_bits)
+            return greater ? v > m->value : v < m->value;
+        return greater ? (__s64)v > (__s64)m->value : (__s64)v < (__s64)m->value;
+    }
     case PL_SLOW_CGROUP:
         return pl_pol_in_cgroup_set(bank, m->value);
     case PL_SLOW_PORT_PRIV:

@@ -207,6 +207,61 @@ TEST(PolicyCompiler, GreaterAndLessThanCompareSigned)
     EXPECT_EQ(summary(k.syscall({}, kKill, {reg32(1234), 9})), Lines{});
 }
 
+TEST(PolicyCompiler, UnsignedArgumentsCompareUnsigned)
+{
+    auto r = compile_ok(documents(
+        {tracing_policy("high-uid", "  kprobes:\n"
+                                    "  - call: sys_setuid\n"
+                                    "    args: [{index: 0, type: uint32}]\n"
+                                    "    selectors:\n"
+                                    "    - matchArgs: [{index: 0, operator: GT, values: [1000]}]\n"),
+         tracing_policy("huge-writes", "  kprobes:\n"
+                                       "  - call: sys_write\n"
+                                       "    args: [{index: 2, type: size_t}]\n"
+                                       "    selectors:\n"
+                                       "    - matchArgs: [{index: 2, operator: GT, values: [4096]}]\n")}));
+    Kernel k(r.tables);
+    // uid 4294967295 (-1 as an int) is above 1000 when read as the uint32 it is
+    EXPECT_EQ(summary(k.syscall({}, kSetuid, {reg32(-1)})), Lines{"high-uid:0:post"});
+    EXPECT_EQ(summary(k.syscall({}, kSetuid, {1001})), Lines{"high-uid:0:post"});
+    EXPECT_EQ(summary(k.syscall({}, kSetuid, {1000})), Lines{});
+    EXPECT_EQ(summary(k.syscall({}, kWrite, {1, 0, reg64(-1)})), Lines{"huge-writes:0:post"});
+    EXPECT_EQ(summary(k.syscall({}, kWrite, {1, 0, 4096})), Lines{});
+}
+
+TEST(PolicyCompiler, OneArgumentIsComparedInOneWidthAcrossPolicies)
+{
+    // The second policy compares openat's dfd as 64 bits, the first as a
+    // 32-bit int: the kernel reads one width, so the second is refused.
+    auto r = compile_text(documents(
+        {openat_policy("cwd-relative", "    - matchArgs: [{index: 0, operator: Equal, values: [-100]}]\n"),
+         tracing_policy("wide-dfd", "  kprobes:\n"
+                                    "  - call: sys_openat\n"
+                                    "    args: [{index: 0, type: uint64}]\n"
+                                    "    selectors:\n"
+                                    "    - matchArgs: [{index: 0, operator: Equal, values: [5]}]\n")}));
+    ASSERT_EQ(r.errors.size(), 1u);
+    EXPECT_EQ(r.errors[0].policy, "wide-dfd");
+    EXPECT_NE(r.errors[0].message.find("argument 0 of sys_openat is compared as a 32-bit value by policy "
+                                       "'cwd-relative' and declared 64-bit here"),
+              std::string::npos)
+        << r.errors[0].render();
+    EXPECT_EQ(r.loaded, std::vector<std::string>{"cwd-relative"});
+
+    // Declared but not compared: no conflict, and the compared width decides.
+    auto shared = compile_ok(documents(
+        {openat_policy("declares-flags", "    - matchArgs: [{index: 0, operator: Equal, values: [-100]}]\n"),
+         tracing_policy("wide-flags", "  kprobes:\n"
+                                      "  - call: sys_openat\n"
+                                      "    args: [{index: 2, type: uint64}]\n"
+                                      "    selectors:\n"
+                                      "    - matchArgs: [{index: 2, operator: Equal, values: [\"4294967296\"]}]\n")}));
+    EXPECT_EQ(shared.tables.hooks.at(kOpenat).arg32, 0b001);  // flags compared as 64 bits
+    Kernel k(shared.tables);
+    EXPECT_EQ(summary(k.syscall({}, kOpenat, {3, 0, reg64(1LL << 32)}, "/x")), Lines{"wide-flags:0:post"});
+    EXPECT_EQ(summary(k.syscall({}, kOpenat, {3, 0, 0}, "/x")), Lines{});
+}
+
 TEST(PolicyCompiler, ThirtyTwoBitArgumentsAreComparedSignExtended)
 {
     auto r = compile_ok(documents(

@@ -350,9 +350,16 @@ private:
         }
         case PL_SLOW_ARG_MASK: return m.arg < 6 && (s.args[m.arg] & m.value) != 0;
         case PL_SLOW_ARG_GT:
-            return static_cast<std::int64_t>(m.arg < 6 ? s.args[m.arg] : 0) > static_cast<std::int64_t>(m.value);
-        case PL_SLOW_ARG_LT:
-            return static_cast<std::int64_t>(m.arg < 6 ? s.args[m.arg] : 0) < static_cast<std::int64_t>(m.value);
+        case PL_SLOW_ARG_LT: {
+            std::uint64_t v = m.arg < 6 ? s.args[m.arg] : 0;
+            const bool greater = m.kind == PL_SLOW_ARG_GT;
+            if (m.unsigned_bits == 32)
+                v = static_cast<std::uint32_t>(v);
+            if (m.unsigned_bits)
+                return greater ? v > m.value : v < m.value;
+            const auto sv = static_cast<std::int64_t>(v), sm = static_cast<std::int64_t>(m.value);
+            return greater ? sv > sm : sv < sm;
+        }
         case PL_SLOW_CGROUP: {
             // The kernel walks bpf_get_current_ancestor_cgroup_id(0..15): root first, the task's own last.
             auto in_set = [&](std::uint64_t id) {
