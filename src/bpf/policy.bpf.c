@@ -281,6 +281,12 @@ int pl_pol_exec(struct bpf_raw_tracepoint_args *ctx)
     }
     bpf_map_update_elem(&pl_pol_proc_binaries, &tgid, &sets, BPF_ANY);
 
+    if (pl_pol_tracks_changes()) {
+        struct pl_pol_exec_state at_exec = {};
+        pl_pol_read_exec_state(task, &at_exec);
+        bpf_map_update_elem(&pl_pol_exec_states, &tgid, &at_exec, BPF_ANY);
+    }
+
     /* Policies on sched_process_exec see the new binary; a SIGKILL now
      * ends the image before its first instruction. */
     __u32 hook = pl_pol_banked(pl_pol_active_bank(), PL_HOOK_EXEC);
@@ -324,5 +330,11 @@ int pl_pol_fork(struct bpf_raw_tracepoint_args *ctx)
         bpf_map_update_elem(&pl_pol_proc_binaries, &child_tgid, &sets, BPF_ANY);
     else
         bpf_map_delete_elem(&pl_pol_proc_binaries, &child_tgid);
+    /* until it execs, the child compares against its parent's exec */
+    if (pl_pol_tracks_changes()) {
+        struct pl_pol_exec_state *at_exec = bpf_map_lookup_elem(&pl_pol_exec_states, &parent_tgid);
+        if (at_exec)
+            bpf_map_update_elem(&pl_pol_exec_states, &child_tgid, at_exec, BPF_ANY);
+    }
     return 0;
 }

@@ -2,6 +2,7 @@
 // enforcement hooks the first time a policy needs them.
 #include <fcntl.h>
 #include <linux/membarrier.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -81,7 +82,12 @@ struct ProcEntry {
     std::uint32_t ppid = 0;
     std::uint32_t ns_pid = 0;  // the innermost of /proc/PID/status NSpid
     std::string exe;
+    pl_pol_exec_state now{};   // creds and namespaces as they are
 };
+
+// enum pl_pol_ns order
+constexpr const char* kNamespaceFiles[PL_NS_COUNT] = {
+    "uts", "ipc", "mnt", "pid", "pid_for_children", "net", "time", "time_for_children", "cgroup", "user"};
 
 std::map<std::uint32_t, ProcEntry> read_processes()
 {
@@ -98,6 +104,17 @@ std::map<std::uint32_t, ProcEntry> read_processes()
                 p.ppid = static_cast<std::uint32_t>(std::stoul(line.substr(5)));
             else if (line.rfind("NSpid:", 0) == 0)
                 p.ns_pid = static_cast<std::uint32_t>(std::stoul(line.substr(line.find_last_of(" \t") + 1)));
+            else if (line.rfind("CapEff:", 0) == 0)
+                p.now.caps[0] = std::stoull(line.substr(7), nullptr, 16);
+            else if (line.rfind("CapInh:", 0) == 0)
+                p.now.caps[1] = std::stoull(line.substr(7), nullptr, 16);
+            else if (line.rfind("CapPrm:", 0) == 0)
+                p.now.caps[2] = std::stoull(line.substr(7), nullptr, 16);
+        }
+        for (int n = 0; n < PL_NS_COUNT; ++n) {
+            struct stat st {};
+            if (::stat((entry.path() / "ns" / kNamespaceFiles[n]).c_str(), &st) == 0)
+                p.now.ns[n] = static_cast<std::uint32_t>(st.st_ino);
         }
         p.exe = std::filesystem::read_symlink(entry.path() / "exe", ec).string();
         procs[static_cast<std::uint32_t>(std::stoul(name))] = std::move(p);
@@ -130,7 +147,26 @@ void seed_running_processes(sensor& skel, const policy::KernelTables& tables, st
         bpf_map__lookup_elem(skel.maps.pl_pol_proc_binaries, &tgid, sizeof(tgid), &both, sizeof(both), 0);
         both.bank[bank] = sets;
         bpf_map__update_elem(skel.maps.pl_pol_proc_binaries, &tgid, sizeof(tgid), &both, sizeof(both), BPF_ANY);
+        // Changes are counted from now for processes that ran before: their
+        // exec is past. NOEXIST keeps what the kernel recorded at a later exec.
+        if (tables.tracks_changes)
+            bpf_map__update_elem(skel.maps.pl_pol_exec_states, &tgid, sizeof(tgid), &proc.now, sizeof(proc.now),
+                                 BPF_NOEXIST);
     }
+}
+
+// Execs record creds and namespaces from now on; what an earlier tracking
+// period left (maybe for a pid since reused) goes first.
+void start_tracking_changes(sensor& skel, std::uint32_t bank)
+{
+    bpf_map* states = skel.maps.pl_pol_exec_states;
+    std::uint32_t first = 0;
+    while (bpf_map__get_next_key(states, nullptr, &first, sizeof(first)) == 0)
+        if (bpf_map__delete_elem(states, &first, sizeof(first), 0) != 0)
+            break;
+    const pl_pol_state state{.bank = bank, .flags = PL_POL_TRACK_CHANGES};
+    const std::uint32_t zero = 0;
+    bpf_map__update_elem(skel.maps.pl_pol_state_map, &zero, sizeof(zero), &state, sizeof(state), BPF_ANY);
 }
 
 int open_cgroup2_root(std::string* error)
@@ -183,8 +219,11 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         erase_bank(tables, bank);
         return false;
     }
+    if (tables.tracks_changes && !impl.policy_tables.tracks_changes)
+        start_tracking_changes(skel, old_bank);
     seed_running_processes(skel, tables, bank);
-    const pl_pol_state state{.bank = bank, .pad = 0};
+    const pl_pol_state state{.bank = bank,
+                             .flags = tables.tracks_changes ? std::uint32_t{PL_POL_TRACK_CHANGES} : 0u};
     const std::uint32_t zero = 0;
     if (bpf_map__update_elem(skel.maps.pl_pol_state_map, &zero, sizeof(zero), &state, sizeof(state), BPF_ANY)) {
         *error = fmt::format("cannot switch to the new policy set: {}", errno_text(errno));

@@ -270,13 +270,48 @@ public:
                     mask |= 1ULL << cap;
             add_slow(PL_SLOW_CAPS, m.op == SetOp::NotIn, static_cast<std::uint32_t>(m.set), mask, m.loc);
             next_group();
-            // As in Tetragon: namespace capabilities match only outside the host's user namespace.
-            if (m.is_namespace_capability) {
-                if (!env_.host_namespace)
-                    fail(m.loc, "isNamespaceCapability needs the host's user namespace, which cannot be resolved here");
-                add_slow(PL_SLOW_NS, true, PL_NS_USER, env_.host_namespace(NamespaceKind::User), m.loc);
-                next_group();
-            }
+            if (m.is_namespace_capability)
+                outside_host_user_namespace(m.loc);
+        }
+    }
+
+    // As in Tetragon: namespace capabilities match only outside the host's user namespace.
+    void outside_host_user_namespace(const Location& loc)
+    {
+        if (!env_.host_namespace)
+            fail(loc, "isNamespaceCapability needs the host's user namespace, which cannot be resolved here");
+        add_slow(PL_SLOW_NS, true, PL_NS_USER, env_.host_namespace(NamespaceKind::User), loc);
+        next_group();
+    }
+
+    // Changes since the process's exec, which the kernel records there.
+    void namespace_changes(const std::vector<NamespaceChangeMatch>& matches)
+    {
+        for (const NamespaceChangeMatch& m : matches) {
+            std::uint64_t kinds = 0;
+            for (NamespaceKind k : m.namespaces)
+                kinds |= 1ULL << ns_index(k);
+            // NotIn: a change in any namespace not listed
+            if (m.op == SetOp::NotIn)
+                kinds = ~kinds & ((1ULL << PL_NS_COUNT) - 1);
+            add_slow(PL_SLOW_NS_CHANGED, false, 0, kinds, m.loc);
+            next_group();
+        }
+    }
+
+    void capability_changes(const std::vector<CapabilityChangeMatch>& matches)
+    {
+        for (const CapabilityChangeMatch& m : matches) {
+            std::uint64_t caps = 0;
+            for (int cap : m.caps)
+                if (cap >= 0 && cap < 64)
+                    caps |= 1ULL << cap;
+            if (m.op == SetOp::NotIn)
+                caps = ~caps;
+            add_slow(PL_SLOW_CAPS_GAINED, false, static_cast<std::uint32_t>(m.set), caps, m.loc);
+            next_group();
+            if (m.is_namespace_capability)
+                outside_host_user_namespace(m.loc);
         }
     }
 
@@ -638,10 +673,6 @@ void check_unsupported_parts(const Selector& sel, SelectorCompiler& sc)
 {
     if (!sel.return_actions.empty())
         sc.fail(sel.return_actions.front().loc, "matchReturnActions is not supported yet");
-    if (!sel.namespace_changes.empty())
-        sc.fail(sel.namespace_changes.front().loc, "matchNamespaceChanges is not supported yet");
-    if (!sel.capability_changes.empty())
-        sc.fail(sel.capability_changes.front().loc, "matchCapabilityChanges is not supported yet");
 }
 
 std::vector<std::uint64_t> resolve_cgroups(const std::vector<std::string>& paths, const CompileEnv& env,
@@ -796,6 +827,8 @@ private:
         sc.pids(sel.pids);
         sc.namespaces(sel.namespaces);
         sc.capabilities(sel.capabilities);
+        sc.namespace_changes(sel.namespace_changes);
+        sc.capability_changes(sel.capability_changes);
         if (extra)
             extra(sc);
         hs.update_arg32();
@@ -965,6 +998,9 @@ void emit(Builder& b, KernelTables& t)
         t.hooks[id] = hs.hook;
     t.selectors = b.selectors;
     t.slow = b.slow;
+    t.tracks_changes = std::any_of(b.slow.begin(), b.slow.end(), [](const auto& entry) {
+        return entry.second.kind == PL_SLOW_NS_CHANGED || entry.second.kind == PL_SLOW_CAPS_GAINED;
+    });
     for (const auto& [k, hit] : b.str_eq)
         t.str_eq.emplace_back(string_key<pl_pol_str_key>(k.first, k.second), hit);
     for (auto* src : {&b.str_prefix, &b.str_postfix}) {

@@ -88,6 +88,9 @@ struct KernelTables {
     };
     std::vector<Uprobe> uprobes;
     std::vector<PolicyInfo> info;         // index = policy id
+    // A selector matches changes since exec: the kernel then records each
+    // process's creds and namespaces at exec (PL_POL_TRACK_CHANGES).
+    bool tracks_changes = false;
 
     bool uses_syscall_entry() const;
     bool uses_cgroup_hooks() const;

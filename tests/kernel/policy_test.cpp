@@ -3,9 +3,12 @@
 // must not take effect (enforce) or only be reported (monitor).
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -394,6 +397,78 @@ TEST(PolicyReload, NoCallGoesUncheckedWhileTheSetIsReplaced)
     EXPECT_GT(swaps, 20u) << out.log;  // the agent did replace the set many times
     EXPECT_GT(stopped, 1000);
     EXPECT_EQ(opened, 0) << "opens that succeeded during " << swaps << " reloads (" << stopped << " stopped)";
+    fs::remove_all(dir);
+    unlink(policy.c_str());
+}
+
+// Sets or clears one capability in the calling thread's effective set.
+bool set_effective(int cap, bool on)
+{
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (syscall(SYS_capget, &header, data) != 0)
+        return false;
+    if (on)
+        data[cap / 32].effective |= 1u << (cap % 32);
+    else
+        data[cap / 32].effective &= ~(1u << (cap % 32));
+    return syscall(SYS_capset, &header, data) == 0;
+}
+
+// Forks a child that runs `before` and then opens `path`: SIGKILL, opened or not.
+Shell open_in_child(const std::string& path, const std::function<void()>& before)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        before();
+        _exit(open(path.c_str(), O_RDONLY) >= 0 ? 0 : 1);
+    }
+    Shell r;
+    waitpid(child, &r.status, 0);
+    return r;
+}
+
+// matchNamespaceChanges / matchCapabilityChanges compare with the process as
+// it was at exec (or when the policy came, for processes already running).
+TEST(PolicyEnforcement, NamespaceAndCapabilityChangesSinceExecAreMatched)
+{
+    const std::string dir = temp_path("changes");
+    fs::create_directories(dir);
+    const std::string ns_file = dir + "/ns", cap_file = dir + "/cap";
+    std::ofstream(ns_file) << "x";
+    std::ofstream(cap_file) << "x";
+    auto opened = [&](const std::string& file, const std::string& changes) {
+        return "  - call: sys_openat\n"
+               "    syscall: true\n"
+               "    args: [{index: 0, type: int}, {index: 1, type: string}]\n"
+               "    selectors:\n"
+               "    - matchArgs: [{index: 1, operator: Equal, values: [\"" + file + "\"]}]\n" + changes +
+               "      matchActions: [{action: Sigkill}]\n";
+    };
+    const std::string policy = write_tracing_policy(
+        "changes-test", "  kprobes:\n" +
+                            opened(ns_file, "      matchNamespaceChanges: [{operator: In, values: [Uts]}]\n") +
+                            opened(cap_file, "      matchCapabilityChanges:\n"
+                                             "      - {type: Effective, operator: In, values: [CAP_SYS_ADMIN]}\n"));
+    // This process starts the policy without CAP_SYS_ADMIN in effect; a child raising it gains it.
+    ASSERT_TRUE(set_effective(CAP_SYS_ADMIN, false));
+    std::vector<Shell> runs;
+    auto out = run_agent_around({"--no-rules", "-e", "exec", "-p", policy}, [&](pid_t) {
+        runs.push_back(open_in_child(ns_file, [] {
+            set_effective(CAP_SYS_ADMIN, true);  // unshare needs it; ns_file's selector ignores caps
+            if (unshare(CLONE_NEWUTS) != 0)
+                _exit(2);
+        }));
+        runs.push_back(open_in_child(ns_file, [] {}));
+        runs.push_back(open_in_child(cap_file, [] { set_effective(CAP_SYS_ADMIN, true); }));
+        runs.push_back(open_in_child(cap_file, [] {}));
+    });
+    ASSERT_TRUE(set_effective(CAP_SYS_ADMIN, true));
+    ASSERT_EQ(runs.size(), 4u) << out.log;
+    EXPECT_TRUE(runs[0].killed()) << "a new UTS namespace since exec";
+    EXPECT_EQ(runs[1].status, 0) << "namespaces as at exec";
+    EXPECT_TRUE(runs[2].killed()) << "CAP_SYS_ADMIN gained since exec";
+    EXPECT_EQ(runs[3].status, 0) << "capabilities as at exec";
     fs::remove_all(dir);
     unlink(policy.c_str());
 }

@@ -311,8 +311,13 @@ enum pl_pol_hook_id {
 #define PL_POL_HOOK_SPAN (PL_HOOK_BINARIES + 1)
 
 struct pl_pol_state {
-    __u32 bank; /* the bank programs read */
-    __u32 pad;
+    __u32 bank;  /* the bank programs read */
+    __u32 flags; /* enum pl_pol_state_flags */
+};
+
+enum pl_pol_state_flags {
+    /* a policy matches changes since exec: exec records creds and namespaces */
+    PL_POL_TRACK_CHANGES = 1 << 0,
 };
 
 enum pl_pol_table {
@@ -407,6 +412,8 @@ enum pl_pol_slow_kind {
     PL_SLOW_ARG_LT,
     PL_SLOW_CGROUP,     /* value: cgroup set id; the task's cgroup or an ancestor is in it */
     PL_SLOW_PORT_PRIV,  /* arg: PL_T_DPORT or PL_T_SPORT; port < 1024 */
+    PL_SLOW_NS_CHANGED, /* value: bit per enum pl_pol_ns; one of them differs from the process's at exec */
+    PL_SLOW_CAPS_GAINED,/* arg: cap set as PL_SLOW_CAPS; value: caps, one of them gained since exec */
 };
 
 enum pl_pol_ns {
@@ -464,6 +471,13 @@ struct pl_pol_policy {
  * followForks pid sets it descends from (a set's pids and their children). */
 struct pl_pol_binaries {
     __u64 sets[PL_POL_BINARY_SETS / 64];
+};
+
+/* Value of pl_pol_exec_states: a process's credentials and namespaces as
+ * its exec left them, for matchCapabilityChanges / matchNamespaceChanges. */
+struct pl_pol_exec_state {
+    __u64 caps[3];           /* effective, inheritable, permitted (PL_SLOW_CAPS arg) */
+    __u32 ns[PL_NS_COUNT];   /* inode per enum pl_pol_ns */
 };
 
 /* Value of pl_pol_proc_binaries: the sets of each bank's policies. */
@@ -541,6 +555,7 @@ PL_ABI_ASSERT(sizeof(struct pl_pol_lpm_addr_key) == 28);
 PL_ABI_ASSERT(PL_HOOK_MAX <= 1 << 16);
 PL_ABI_ASSERT(PL_POL_BANKS * PL_POL_HOOK_SPAN <= 1 << 16); /* banked hook << 16 | bit fits 32 bits */
 PL_ABI_ASSERT(sizeof(struct pl_pol_proc_sets) == 64);
+PL_ABI_ASSERT(sizeof(struct pl_pol_exec_state) == 64);
 /* an exec record with every tail field at its bound fits the scratch buffer */
 PL_ABI_ASSERT(PL_EVENT_MAX >= sizeof(struct pl_exec_event) + 3 * PL_PATH_MAX + PL_ARGV_MAX + PL_CGROUP_PATH_MAX);
 

@@ -110,6 +110,15 @@ struct {
     __type(value, struct pl_pol_proc_sets);
 } pl_pol_proc_binaries __weak SEC(".maps");
 
+/* Per process (tgid): creds and namespaces at its exec, kept while a policy
+ * matches changes (PL_POL_TRACK_CHANGES). A child starts with its parent's. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, __u32);
+    __type(value, struct pl_pol_exec_state);
+} pl_pol_exec_states __weak SEC(".maps");
+
 /* Sets a child keeps across its own exec (followChildren), as one mask per bank. */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -174,6 +183,13 @@ static __always_inline __u32 pl_pol_active_bank(void)
     __u32 zero = 0;
     struct pl_pol_state *state = bpf_map_lookup_elem(&pl_pol_state_map, &zero);
     return state ? state->bank & (PL_POL_BANKS - 1) : 0;
+}
+
+static __always_inline int pl_pol_tracks_changes(void)
+{
+    __u32 zero = 0;
+    struct pl_pol_state *state = bpf_map_lookup_elem(&pl_pol_state_map, &zero);
+    return state && (state->flags & PL_POL_TRACK_CHANGES);
 }
 
 static __always_inline __u32 pl_pol_banked(__u32 bank, __u32 hook) { return bank * PL_POL_HOOK_SPAN + hook; }
@@ -305,7 +321,14 @@ static __always_inline __u32 pl_pol_ns_inum(struct task_struct *task, __u32 whic
     case PL_NS_UTS: return BPF_CORE_READ(ns, uts_ns, ns.inum);
     case PL_NS_IPC: return BPF_CORE_READ(ns, ipc_ns, ns.inum);
     case PL_NS_MNT: return BPF_CORE_READ(ns, mnt_ns, ns.inum);
-    case PL_NS_PID: return BPF_CORE_READ(task, thread_pid, numbers[0].ns, ns.inum);
+    case PL_NS_PID: {
+        /* the task's own pid namespace: numbers[level], numbers[0] is always the root's */
+        struct pid *pid = BPF_CORE_READ(task, thread_pid);
+        unsigned int level = BPF_CORE_READ(pid, level);
+        struct upid upid = {};
+        bpf_probe_read_kernel(&upid, sizeof(upid), &pid->numbers[level & 31]);
+        return BPF_CORE_READ(upid.ns, ns.inum);
+    }
     case PL_NS_PID_CHILDREN: return BPF_CORE_READ(ns, pid_ns_for_children, ns.inum);
     case PL_NS_NET: return BPF_CORE_READ(ns, net_ns, ns.inum);
     case PL_NS_TIME: return BPF_CORE_READ(ns, time_ns, ns.inum);
@@ -329,6 +352,34 @@ static __always_inline __u64 pl_pol_caps(struct task_struct *task, __u32 which)
     __u64 bits = 0;
     __builtin_memcpy(&bits, &cap, sizeof(bits) < sizeof(cap) ? sizeof(bits) : sizeof(cap));
     return bits;
+}
+
+/* What matchCapabilityChanges / matchNamespaceChanges compare against. */
+static __always_inline void pl_pol_read_exec_state(struct task_struct *task, struct pl_pol_exec_state *st)
+{
+    for (__u32 i = 0; i < 3; i++)
+        st->caps[i] = pl_pol_caps(task, i);
+    for (__u32 i = 0; i < PL_NS_COUNT; i++)
+        st->ns[i] = pl_pol_ns_inum(task, i);
+}
+
+static __always_inline int pl_pol_ns_changed(struct task_struct *task, __u32 tgid, __u64 kinds)
+{
+    struct pl_pol_exec_state *at_exec = bpf_map_lookup_elem(&pl_pol_exec_states, &tgid);
+    if (!at_exec)
+        return 0;
+    for (__u32 i = 0; i < PL_NS_COUNT; i++)
+        if (((kinds >> i) & 1) && pl_pol_ns_inum(task, i) != at_exec->ns[i])
+            return 1;
+    return 0;
+}
+
+static __always_inline int pl_pol_caps_gained(struct task_struct *task, __u32 tgid, __u32 which, __u64 caps)
+{
+    struct pl_pol_exec_state *at_exec = bpf_map_lookup_elem(&pl_pol_exec_states, &tgid);
+    if (!at_exec)
+        return 0;
+    return (pl_pol_caps(task, which) & ~at_exec->caps[which < 3 ? which : 0] & caps) != 0;
 }
 
 static __always_inline int pl_pol_in_cgroup_set(__u32 bank, __u32 set)
@@ -375,6 +426,10 @@ static __always_inline int pl_pol_slow_holds(struct pl_pol_scratch *s, const str
         return pl_pol_in_cgroup_set(bank, m->value);
     case PL_SLOW_PORT_PRIV:
         return (m->arg == PL_T_SPORT ? s->sport : s->dport) < 1024;
+    case PL_SLOW_NS_CHANGED:
+        return pl_pol_ns_changed(task, tgid, m->value);
+    case PL_SLOW_CAPS_GAINED:
+        return pl_pol_caps_gained(task, tgid, m->arg, m->value);
     }
     return 0;
 }

@@ -256,6 +256,57 @@ TEST(PolicyCompilerProcess, NamespaceCapabilitiesMatchOnlyOutsideTheHostUserName
     EXPECT_EQ(summary(openat(k, "/x", 0, container_user)), Lines{});
 }
 
+// ---------------------------------------------------------------------------
+// matchNamespaceChanges / matchCapabilityChanges: against the exec's record
+
+TEST(PolicyCompilerProcess, NamespaceChangesCompareWithTheProcessAtExec)
+{
+    auto r = compile_ok(documents(
+        {openat_policy("left-mnt", "    - matchNamespaceChanges: [{operator: In, values: [Mnt, Net]}]\n"),
+         openat_policy("other-change", "    - matchNamespaceChanges: [{operator: NotIn, values: [Mnt]}]\n")}));
+    EXPECT_TRUE(r.tables.tracks_changes);
+    Kernel k(r.tables);
+    Task same;
+    same.ns[PL_NS_MNT] = 4026531841;
+    same.ns[PL_NS_UTS] = 4026531838;
+    same.at_exec = pl_pol_exec_state{};
+    same.at_exec->ns[PL_NS_MNT] = 4026531841;
+    same.at_exec->ns[PL_NS_UTS] = 4026531838;
+    Task unshared_mnt = same;
+    unshared_mnt.ns[PL_NS_MNT] = 4026532500;
+    Task unshared_uts = same;
+    unshared_uts.ns[PL_NS_UTS] = 4026532501;
+    Task never_recorded = unshared_mnt;
+    never_recorded.at_exec.reset();
+    EXPECT_EQ(summary(openat(k, "/x", 0, same)), Lines{});
+    EXPECT_EQ(summary(openat(k, "/x", 0, unshared_mnt)), Lines{"left-mnt:0:post"});
+    EXPECT_EQ(summary(openat(k, "/x", 0, unshared_uts)), Lines{"other-change:0:post"});
+    EXPECT_EQ(summary(openat(k, "/x", 0, never_recorded)), Lines{});
+}
+
+TEST(PolicyCompilerProcess, CapabilityChangesMatchCapabilitiesGainedSinceExec)
+{
+    auto r = compile_ok(openat_policy("gained-admin", "    - matchCapabilityChanges:\n"
+                                                      "      - {type: Effective, operator: In,\n"
+                                                      "         values: [CAP_SYS_ADMIN, CAP_NET_RAW]}\n"));
+    EXPECT_TRUE(r.tables.tracks_changes);
+    Kernel k(r.tables);
+    const std::uint64_t sys_admin = 1ull << 21, chown = 1ull << 0;
+    Task t;
+    t.at_exec = pl_pol_exec_state{};
+    t.at_exec->caps[0] = chown;
+    t.cap_effective = chown;
+    EXPECT_EQ(summary(openat(k, "/x", 0, t)), Lines{});
+    t.cap_effective = chown | sys_admin;  // gained CAP_SYS_ADMIN
+    EXPECT_EQ(summary(openat(k, "/x", 0, t)), Lines{"gained-admin:0:post"});
+    t.at_exec->caps[0] = chown | sys_admin;  // had it at exec: no change
+    EXPECT_EQ(summary(openat(k, "/x", 0, t)), Lines{});
+    t.cap_effective = 0;  // dropping is not gaining
+    EXPECT_EQ(summary(openat(k, "/x", 0, t)), Lines{});
+    EXPECT_FALSE(compile_ok(openat_policy("plain", "    - matchArgs: [{index: 1, operator: Equal, values: [/x]}]\n"))
+                     .tables.tracks_changes);
+}
+
 TEST(PolicyCompilerProcess, EveryKindOfMatcherInOneSelector)
 {
     auto r = compile_ok(openat_policy("all", "    - matchPIDs: [{operator: NotIn, values: [1]}]\n"

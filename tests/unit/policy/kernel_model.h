@@ -37,6 +37,8 @@ struct Task {
     bool has_binaries = true;    // false: no entry in pl_pol_proc_binaries
     std::uint64_t cap_effective = 0, cap_inheritable = 0, cap_permitted = 0;
     std::array<std::uint32_t, PL_NS_COUNT> ns{};  // inode per enum pl_pol_ns
+    // pl_pol_exec_states[tgid]: creds and namespaces as exec left them
+    std::optional<pl_pol_exec_state> at_exec;
     std::uint64_t cgroup_id = 1;                  // bpf_get_current_cgroup_id()
     std::vector<std::uint64_t> ancestors;         // bpf_get_current_ancestor_cgroup_id(0, 1, ...)
     std::string cwd = "/";
@@ -376,6 +378,21 @@ private:
                     return true;
             }
             return false;
+        }
+        case PL_SLOW_NS_CHANGED: {
+            if (!task.at_exec)
+                return false;
+            for (int i = 0; i < PL_NS_COUNT; ++i)
+                if ((m.value >> i & 1) && task.ns[i] != task.at_exec->ns[i])
+                    return true;
+            return false;
+        }
+        case PL_SLOW_CAPS_GAINED: {
+            if (!task.at_exec)
+                return false;
+            const std::uint64_t caps =
+                m.arg == 1 ? task.cap_inheritable : m.arg == 2 ? task.cap_permitted : task.cap_effective;
+            return (caps & ~task.at_exec->caps[m.arg < 3 ? m.arg : 0] & m.value) != 0;
         }
         case PL_SLOW_PORT_PRIV: return (m.arg == PL_T_SPORT ? s.sport : s.dport) < 1024;
         }
