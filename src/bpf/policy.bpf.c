@@ -55,6 +55,26 @@ static __always_inline void pl_pol_absolute_path(struct pl_pol_scratch *s, const
     s->str_len = dir_len + sep + rel_len;
 }
 
+/* The path of the file open at descriptor `fd`, as the string to match. */
+static __always_inline void pl_pol_fd_path(struct pl_pol_scratch *s, int fd)
+{
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct file *file = pl_fd_file(task, fd);
+    __u32 cpu = bpf_get_smp_processor_id();
+    struct pl_scratch *ps = bpf_map_lookup_elem(&pl_scratch_map, &cpu);
+    if (!file || !ps)
+        return;
+    int truncated = 0;
+    __u32 off = pl_path_build(ps, &file->f_path, &truncated) & (PL_PATH_MAX - 1);
+    __u32 len = PL_PATH_MAX - 1 - off;
+    if (truncated || len > PL_POL_STR_MAX - 1) {
+        s->str_truncated = 1;
+        return;
+    }
+    bpf_probe_read_kernel(s->eq.str, len & (PL_POL_STR_MAX - 1), &ps->path[off]);
+    s->str_len = len;
+}
+
 /* The (banked) hook's selectors and the scratch to evaluate them in; NULL
  * when the hook has none, or the caller is the agent itself. */
 static __always_inline struct pl_pol_scratch *pl_pol_begin(__u32 banked, struct pl_pol_hook **h, __u32 *tgid)
@@ -69,13 +89,16 @@ static __always_inline struct pl_pol_scratch *pl_pol_begin(__u32 banked, struct 
 }
 
 /* With the raw arguments in the scratch: 32-bit ones sign-extended as the
- * policy declared them, and the hook's string argument read from user memory. */
+ * policy declared them, and the hook's string argument read from user memory
+ * (or, for a descriptor, its file's path). */
 static __always_inline void pl_pol_read_args(struct pl_pol_scratch *s, const struct pl_pol_hook *h)
 {
     for (int i = 0; i < 6; i++)
         if (h->arg32 & (1 << i))
             s->args[i] = (__u64)(__s64)(__s32)s->args[i];
-    if (h->str_arg < 6) {
+    if (h->str_arg < 6 && (h->flags & PL_HOOKF_STR_IS_FD)) {
+        pl_pol_fd_path(s, (int)pl_pol_arg(s, h->str_arg));
+    } else if (h->str_arg < 6) {
         long n = bpf_probe_read_user_str(s->eq.str, PL_POL_STR_MAX, (const void *)pl_pol_arg(s, h->str_arg));
         if (n > 0) {
             s->str_len = n - 1;

@@ -160,7 +160,12 @@ public:
                                                          binding.unavailable_reason);
             case ArgSource::SyscallNr: continue;  // chose the hook points already
             case ArgSource::String: string_arg(m, used); break;
-            case ArgSource::SyscallInt: int_arg(m, binding, used); break;
+            case ArgSource::SyscallInt:
+                if (binding.is_fd && !all_integers(m))
+                    fd_path_arg(m, binding, used);
+                else
+                    int_arg(m, binding, used);
+                break;
             case ArgSource::Socket: socket_arg(m, used); break;
             }
         }
@@ -470,6 +475,26 @@ private:
         return out;
     }
 
+    bool all_integers(const ArgMatch& m) const
+    {
+        const auto values = expand_lists(policy_, m);
+        return std::all_of(values.begin(), values.end(), [](const std::string& v) { return parse_integer(v); });
+    }
+
+    // A descriptor matched by name: the kernel reads the path of the file it
+    // refers to at the hook, so no FollowFD bookkeeping is needed.
+    void fd_path_arg(const ArgMatch& m, const ArgBinding& binding, std::set<std::pair<int, bool>>& used)
+    {
+        const auto arg = static_cast<std::uint8_t>(binding.syscall_arg);
+        const bool taken = hs_.hook.str_arg != PL_POL_NO_ARG;
+        if (taken && (hs_.hook.str_arg != arg || !(hs_.hook.flags & PL_HOOKF_STR_IS_FD)))
+            fail(m.loc, fmt::format("{}: another policy matches a different string argument",
+                                    hook_display_name(target_)));
+        hs_.hook.str_arg = arg;
+        hs_.hook.flags |= PL_HOOKF_STR_IS_FD;
+        string_arg(m, used);
+    }
+
     // One width per argument of a hook over all policies: a second width
     // would change what the first one's values mean.
     void claim_width(const ArgBinding& binding, const Location& loc)
@@ -652,6 +677,18 @@ void compile_actions(const Selector& sel, bool at_syscall_entry, pl_pol_selector
                 list.push_back(notify);
             break;
         }
+        case ActionKind::FollowFD:
+        case ActionKind::UnfollowFD:
+        case ActionKind::CopyFD: {
+            // Tetragon keeps an fd -> name map for later hooks; Palisade reads a
+            // descriptor's path where it is matched, so there is nothing to keep.
+            std::string note = fmt::format("{}:{}: {} needs no bookkeeping here: descriptors are matched by the "
+                                           "path of their file, read at the hook",
+                                           a.loc.file, a.loc.line, a.name);
+            if (std::find(info.notes.begin(), info.notes.end(), note) == info.notes.end())
+                info.notes.push_back(std::move(note));
+            break;
+        }
         case ActionKind::NotifyEnforcer:
             // Tetragon's enforcer acts on the syscall the selector matched: here the same
             // hook acts at entry, with the signal or, without one, the Override fallback.
@@ -800,7 +837,8 @@ private:
                                                       hook_display_name(target.id), PL_POL_SELECTORS)};
         const std::uint32_t bit = hs.selectors++;
         if (target.str_arg != PL_POL_NO_ARG) {
-            if (hs.hook.str_arg != PL_POL_NO_ARG && hs.hook.str_arg != target.str_arg)
+            if (hs.hook.str_arg != PL_POL_NO_ARG &&
+                (hs.hook.str_arg != target.str_arg || (hs.hook.flags & PL_HOOKF_STR_IS_FD)))
                 throw CompileFailure{sel.loc, fmt::format("{}: another policy matches a different string argument",
                                                           hook_display_name(target.id))};
             hs.hook.str_arg = target.str_arg;

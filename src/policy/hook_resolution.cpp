@@ -99,7 +99,7 @@ void bind_syscall_args(const Hook& hook, std::string_view syscall, HookResolutio
             out.args.push_back({.source = ArgSource::String});
         } else if (is_int_type(arg.type)) {
             out.args.push_back({.source = ArgSource::SyscallInt, .syscall_arg = arg.index, .is32 = is_32bit(arg),
-                                .is_unsigned = is_unsigned(arg)});
+                                .is_unsigned = is_unsigned(arg), .is_fd = arg.type == ArgType::Fd});
         } else {
             out.args.push_back(unavailable(fmt::format("a '{}' argument of {} is not read at syscall entry",
                                                        arg.type_name, syscall)));

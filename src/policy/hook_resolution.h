@@ -37,6 +37,7 @@ struct ArgBinding {
     int syscall_arg = 0;  // SyscallInt
     bool is32 = false;    // a 32-bit C type: compared sign-extended
     bool is_unsigned = false;  // GT/LT compare unsigned (uint32, uint64, size_t, ...)
+    bool is_fd = false;        // a descriptor: values that are not numbers name its file's path
     std::string unavailable_reason;
 };
 

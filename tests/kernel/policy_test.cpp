@@ -473,6 +473,52 @@ TEST(PolicyEnforcement, NamespaceAndCapabilityChangesSinceExecAreMatched)
     unlink(policy.c_str());
 }
 
+// Tetragon's FollowFD example: writes through a descriptor are matched by the
+// file's path, read in the kernel at the write; the write never lands.
+TEST(PolicyEnforcement, WritesThroughADescriptorAreMatchedByThePath)
+{
+    const std::string dir = temp_path("fdwrite");
+    fs::create_directories(dir);
+    const std::string guarded = dir + "/passwd", other = dir + "/notes";
+    std::ofstream(guarded) << "root:x:0:0\n";
+    const std::string policy = write_tracing_policy(
+        "write-guard", "  kprobes:\n"
+                       "  - call: fd_install\n"
+                       "    syscall: false\n"
+                       "    args: [{index: 0, type: int}, {index: 1, type: file}]\n"
+                       "    selectors:\n"
+                       "    - matchArgs: [{index: 1, operator: Equal, values: [\"" + guarded + "\"]}]\n"
+                       "      matchActions: [{action: FollowFD, argFd: 0, argName: 1}]\n"
+                       "  - call: sys_write\n"
+                       "    syscall: true\n"
+                       "    args: [{index: 0, type: fd}, {index: 1, type: char_buf, sizeArgIndex: 3}, "
+                       "{index: 2, type: size_t}]\n"
+                       "    selectors:\n"
+                       "    - matchArgs: [{index: 0, operator: Equal, values: [\"" + guarded + "\"]}]\n"
+                       "      matchActions: [{action: Sigkill}]\n"
+                       "  - call: sys_close\n"
+                       "    syscall: true\n"
+                       "    args: [{index: 0, type: int}]\n"
+                       "    selectors:\n"
+                       "    - matchActions: [{action: UnfollowFD, argFd: 0, argName: 0}, {action: NoPost}]\n");
+    std::vector<Shell> runs;
+    auto out = run_agent_around({"--no-rules", "-e", "exec", "-p", policy}, [&] (pid_t) {
+        runs.push_back(shell("exec sh -c 'echo pwned >> " + guarded + "'"));
+        runs.push_back(shell("exec sh -c 'echo fine >> " + other + "'"));
+    });
+    ASSERT_EQ(runs.size(), 2u) << out.log;
+    EXPECT_TRUE(runs[0].killed());
+    EXPECT_EQ(slurp(guarded), "root:x:0:0\n");
+    EXPECT_EQ(runs[1].status, 0);
+    EXPECT_EQ(slurp(other), "fine\n");
+    bool write_event = false;
+    for (const auto& e : policy_events(out))
+        write_event |= e.dump().find("sys_write") != std::string::npos && e.dump().find(guarded) != std::string::npos;
+    EXPECT_TRUE(write_event) << events_text(policy_events(out));
+    fs::remove_all(dir);
+    unlink(policy.c_str());
+}
+
 
 TEST(PolicyEnforcement, FollowForksCoversDescendantsIncludingThoseStartedBeforeThePolicy)
 {

@@ -400,6 +400,7 @@ struct pl_pol_hook {
 
 enum pl_pol_hook_flags {
     PL_HOOKF_STR_IS_PATH = 1 << 0, /* a file path: relative ones are made absolute */
+    PL_HOOKF_STR_IS_FD = 1 << 1,   /* str_arg is a descriptor: the string is its file's path */
 };
 
 enum pl_pol_slow_kind {

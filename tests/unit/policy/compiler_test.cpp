@@ -262,6 +262,44 @@ TEST(PolicyCompiler, OneArgumentIsComparedInOneWidthAcrossPolicies)
     EXPECT_EQ(summary(k.syscall({}, kOpenat, {3, 0, 0}, "/x")), Lines{});
 }
 
+// Tetragon's write-protection example: FollowFD at fd_install, the fd matched
+// by name at sys_write, UnfollowFD at close. Palisade reads the descriptor's
+// path at the write itself, so the bookkeeping actions are no-ops.
+TEST(PolicyCompiler, DescriptorsAreMatchedByTheirFilesPath)
+{
+    auto r = compile_ok(tracing_policy("write-passwd",
+                                       "  kprobes:\n"
+                                       "  - call: fd_install\n"
+                                       "    args: [{index: 0, type: int}, {index: 1, type: file}]\n"
+                                       "    selectors:\n"
+                                       "    - matchArgs: [{index: 1, operator: Equal, values: [/tmp/passwd]}]\n"
+                                       "      matchActions: [{action: FollowFD, argFd: 0, argName: 1}]\n"
+                                       "  - call: sys_write\n"
+                                       "    syscall: true\n"
+                                       "    args: [{index: 0, type: fd}, {index: 2, type: size_t}]\n"
+                                       "    selectors:\n"
+                                       "    - matchArgs: [{index: 0, operator: Prefix, values: [/tmp/passwd]}]\n"
+                                       "      matchActions: [{action: Sigkill}]\n"
+                                       "    - matchArgs: [{index: 0, operator: Equal, values: [1]}]\n"
+                                       "  - call: sys_close\n"
+                                       "    syscall: true\n"
+                                       "    args: [{index: 0, type: int}]\n"
+                                       "    selectors:\n"
+                                       "    - matchActions: [{action: UnfollowFD, argFd: 0, argName: 0}]\n"));
+    const pl_pol_hook& write = r.tables.hooks.at(kWrite);
+    EXPECT_EQ(write.str_arg, 0);
+    EXPECT_TRUE(write.flags & PL_HOOKF_STR_IS_FD);
+    ASSERT_EQ(r.tables.info.size(), 1u);
+    EXPECT_NE(r.tables.info[0].notes.size(), 0u);
+    Kernel k(r.tables);
+    Task task;
+    task.dirs[3] = "/tmp/passwd";
+    task.dirs[4] = "/tmp/other";
+    EXPECT_EQ(summary(k.syscall(task, kWrite, {3, 0, 10})), Lines{"write-passwd:0:sigkill"});
+    EXPECT_EQ(summary(k.syscall(task, kWrite, {4, 0, 10})), Lines{});
+    EXPECT_EQ(summary(k.syscall(task, kWrite, {1, 0, 10})), Lines{"write-passwd:1:post"});  // by number
+}
+
 TEST(PolicyCompiler, ThirtyTwoBitArgumentsAreComparedSignExtended)
 {
     auto r = compile_ok(documents(

@@ -42,7 +42,7 @@ struct Task {
     std::uint64_t cgroup_id = 1;                  // bpf_get_current_cgroup_id()
     std::vector<std::uint64_t> ancestors;         // bpf_get_current_ancestor_cgroup_id(0, 1, ...)
     std::string cwd = "/";
-    std::map<int, std::string> dirs;  // directory fds, for *at() calls
+    std::map<int, std::string> dirs;  // open fds and their paths: directories for *at() calls, files
 };
 
 // One selector the act loop acted on, in the kernel's order (bit order).
@@ -200,7 +200,12 @@ public:
             s.args[i] = (h.arg32 & (1 << i)) ? static_cast<std::uint64_t>(static_cast<std::int64_t>(
                                                    static_cast<std::int32_t>(args[i])))
                                              : args[i];
-        if (h.str_arg < 6) {
+        if (h.str_arg < 6 && (h.flags & PL_HOOKF_STR_IS_FD)) {
+            // the path of the file open at the descriptor (Task::dirs holds the fd table)
+            auto open = task.dirs.find(static_cast<int>(s.args[h.str_arg]));
+            if (open != task.dirs.end())
+                s.str = open->second;
+        } else if (h.str_arg < 6) {
             if (str) {
                 s.str = str->substr(0, PL_POL_STR_MAX - 1);
                 s.truncated = str->size() >= PL_POL_STR_MAX - 1;  // the read filled the buffer
