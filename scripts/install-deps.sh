@@ -13,7 +13,7 @@ packages=(
   # tests and benchmarks (libclang-rt: libFuzzer and the sanitizers for clang)
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   # kernel tests use these tools
-  procps iproute2 bsdutils
+  procps iproute2 bsdutils openssl
   # container tests: podman with runc (crun refuses some hosts' cgroups), catatonit for
   # `podman kube play`'s pause image, busybox-static for the image built offline
   podman runc conmon catatonit busybox-static
