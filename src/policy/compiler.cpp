@@ -266,14 +266,20 @@ public:
         }
     }
 
+    static std::uint64_t cap_mask(const std::vector<int>& caps)
+    {
+        std::uint64_t mask = 0;
+        for (int cap : caps)
+            if (cap >= 0 && cap < 64)
+                mask |= 1ULL << cap;
+        return mask;
+    }
+
     void capabilities(const std::vector<CapabilityMatch>& matches)
     {
         for (const CapabilityMatch& m : matches) {
-            std::uint64_t mask = 0;
-            for (int cap : m.caps)
-                if (cap >= 0 && cap < 64)
-                    mask |= 1ULL << cap;
-            add_slow(PL_SLOW_CAPS, m.op == SetOp::NotIn, static_cast<std::uint32_t>(m.set), mask, m.loc);
+            add_slow(PL_SLOW_CAPS, m.op == SetOp::NotIn, static_cast<std::uint32_t>(m.set), cap_mask(m.caps),
+                     m.loc);
             next_group();
             if (m.is_namespace_capability)
                 outside_host_user_namespace(m.loc);
@@ -307,10 +313,7 @@ public:
     void capability_changes(const std::vector<CapabilityChangeMatch>& matches)
     {
         for (const CapabilityChangeMatch& m : matches) {
-            std::uint64_t caps = 0;
-            for (int cap : m.caps)
-                if (cap >= 0 && cap < 64)
-                    caps |= 1ULL << cap;
+            std::uint64_t caps = cap_mask(m.caps);
             if (m.op == SetOp::NotIn)
                 caps = ~caps;
             add_slow(PL_SLOW_CAPS_GAINED, false, static_cast<std::uint32_t>(m.set), caps, m.loc);
