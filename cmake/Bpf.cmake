@@ -33,6 +33,8 @@ function(bpf_skeleton name)
       COMMAND ${BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_${BPF_TARGET_ARCH}
               -Wall -Werror -Wno-unused-function
               -I${BPF_GEN_DIR} -I${CMAKE_SOURCE_DIR}/src/abi -I${CMAKE_SOURCE_DIR}/src/bpf
+              # libbpf's usdt.bpf.h includes <linux/errno.h>, whose asm/ is per architecture
+              -idirafter /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
               -c ${src} -o ${obj}
       DEPENDS ${src} ${bpf_headers} ${BPF_GEN_DIR}/vmlinux.h
       COMMENT "BPF ${base}.bpf.c")

@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   # kernel tests use these tools
   procps iproute2 bsdutils openssl
+  # the USDT policy test builds a program with probes (sys/sdt.h)
+  systemtap-sdt-dev
   # container tests: podman with runc (crun refuses some hosts' cgroups), catatonit for
   # `podman kube play`'s pause image, busybox-static for the image built offline
   podman runc conmon catatonit busybox-static

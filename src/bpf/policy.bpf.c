@@ -10,6 +10,8 @@
 #include "lib/policy.h"
 #include "lib/task.h"
 
+#include <bpf/usdt.bpf.h> /* after vmlinux.h (via lib/): it uses the kernel's types */
+
 char LICENSE[] SEC("license") = "GPL";
 
 /* Makes a relative path absolute against the cwd or the directory open at
@@ -186,6 +188,32 @@ int pl_pol_uprobe(struct pt_regs *ctx)
 #if defined(__TARGET_ARCH_x86)
     s->args[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
 #endif
+    pl_pol_read_args(s, h);
+    pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY);
+    return 0;
+}
+
+/* ---- USDT probes: libbpf finds each probe's operands; the cookie as above --- */
+
+SEC("usdt")
+int pl_pol_usdt(struct pt_regs *ctx)
+{
+    __u32 hook = (__u32)bpf_usdt_cookie(ctx);
+    __u32 raw = pl_pol_hook_of(hook);
+    if (raw < PL_HOOK_UPROBE_FIRST || raw >= PL_HOOK_EXIT_FIRST || pl_pol_bank_of(hook) >= PL_POL_BANKS)
+        return 0;
+    struct pl_pol_hook *h;
+    __u32 tgid;
+    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
+    if (!s)
+        return 0;
+    pl_pol_reset(s);
+    int count = bpf_usdt_arg_cnt(ctx);
+    for (int i = 0; i < 6; i++) {
+        long value = 0;
+        if (i < count && bpf_usdt_arg(ctx, i, &value) == 0)
+            s->args[i] = (__u64)value;
+    }
     pl_pol_read_args(s, h);
     pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY);
     return 0;

@@ -201,13 +201,25 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
     // before anything that runs has been touched.
     std::vector<LinkPtr> uprobe_links;
     for (const auto& u : tables.uprobes) {
-        bpf_uprobe_opts opts{};
-        opts.sz = sizeof(opts);
-        opts.func_name = u.symbol.c_str();
-        opts.bpf_cookie = bank_offset(bank) + u.hook;
-        LinkPtr link(bpf_program__attach_uprobe_opts(skel.progs.pl_pol_uprobe, -1, u.binary.c_str(), 0, &opts));
+        LinkPtr link;
+        if (u.usdt_provider.empty()) {
+            bpf_uprobe_opts opts{};
+            opts.sz = sizeof(opts);
+            opts.func_name = u.symbol.c_str();
+            opts.bpf_cookie = bank_offset(bank) + u.hook;
+            link.reset(bpf_program__attach_uprobe_opts(skel.progs.pl_pol_uprobe, -1, u.binary.c_str(), 0, &opts));
+        } else {
+            bpf_usdt_opts opts{};
+            opts.sz = sizeof(opts);
+            opts.usdt_cookie = bank_offset(bank) + u.hook;
+            link.reset(bpf_program__attach_usdt(skel.progs.pl_pol_usdt, -1, u.binary.c_str(), u.usdt_provider.c_str(),
+                                                u.usdt_name.c_str(), &opts));
+        }
         if (!link) {
-            *error = fmt::format("cannot attach a uprobe to {} in {}: {}", u.symbol, u.binary, errno_text(errno));
+            *error = u.usdt_provider.empty()
+                         ? fmt::format("cannot attach a uprobe to {} in {}: {}", u.symbol, u.binary, errno_text(errno))
+                         : fmt::format("cannot attach to USDT probe {}:{} in {}: {}", u.usdt_provider, u.usdt_name,
+                                       u.binary, errno_text(errno));
             return false;
         }
         uprobe_links.push_back(std::move(link));

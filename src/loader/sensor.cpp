@@ -131,12 +131,14 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
         for (bpf_program* prog :
              {skel.progs.pl_pol_sys_enter, skel.progs.pl_pol_exec, skel.progs.pl_pol_fork, skel.progs.pl_pol_connect4,
               skel.progs.pl_pol_connect6, skel.progs.pl_pol_sendmsg4, skel.progs.pl_pol_sendmsg6,
-              skel.progs.pl_pol_bind4, skel.progs.pl_pol_bind6, skel.progs.pl_pol_uprobe,
+              skel.progs.pl_pol_bind4, skel.progs.pl_pol_bind6, skel.progs.pl_pol_uprobe, skel.progs.pl_pol_usdt,
               skel.progs.pl_pol_sys_exit})
             bpf_program__set_autoload(prog, false);
     }
-    if (!features.uprobe)
+    if (!features.uprobe) {
         bpf_program__set_autoload(skel.progs.pl_pol_uprobe, false);
+        bpf_program__set_autoload(skel.progs.pl_pol_usdt, false);
+    }
     if (int err = sensor__load(&skel)) {
         *error = fmt::format("the kernel refused the BPF sensor ({}); rerun with --log-level debug for the "
                              "verifier log",

@@ -808,7 +808,7 @@ private:
         HookResolution res = resolve_hook(hook, env_.caps);
         if (res.support != Support::Loads)
             throw CompileFailure{hook.loc, res.reason, res.support};
-        if (hook.kind == HookKind::Uprobe)
+        if (hook.kind == HookKind::Uprobe || hook.kind == HookKind::Usdt)
             number_uprobes(hook, res);
         if (!res.note.empty())
             info.notes.push_back(fmt::format("{}:{}: {}", hook.loc.file, hook.loc.line, res.note));
@@ -892,7 +892,13 @@ private:
                 throw CompileFailure{hook.loc, fmt::format("more than {} uprobe symbols over all policies",
                                                            PL_HOOK_MAX - PL_HOOK_UPROBE_FIRST)};
             res.targets[i].id = id;
-            b_.uprobes.push_back({id, hook.call, hook.list_calls[i]});
+            if (hook.kind == HookKind::Usdt) {
+                const std::string& probe = hook.list_calls[i];
+                const auto colon = probe.find(':');
+                b_.uprobes.push_back({id, hook.call, "", probe.substr(0, colon), probe.substr(colon + 1)});
+            } else {
+                b_.uprobes.push_back({id, hook.call, hook.list_calls[i]});
+            }
         }
     }
 

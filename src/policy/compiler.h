@@ -85,6 +85,7 @@ struct KernelTables {
     struct Uprobe {
         std::uint32_t hook = 0;
         std::string binary, symbol;
+        std::string usdt_provider, usdt_name;  // a USDT probe (symbol empty)
     };
     std::vector<Uprobe> uprobes;
     std::vector<PolicyInfo> info;         // index = policy id

@@ -197,6 +197,7 @@ HookResolution needs(const char* feature, const Hook& hook)
     out.support = Support::NeedsKernel;
     const char* what = hook.kind == HookKind::Lsm      ? "LSM hook"
                        : hook.kind == HookKind::Uprobe ? "uprobe on"
+                       : hook.kind == HookKind::Usdt   ? "USDT probe in"
                                                        : "kernel function";
     out.reason = fmt::format("{} '{}' needs {}, which this kernel lacks, and has no syscall-level equivalent", what,
                              hook.call, feature);
@@ -385,13 +386,13 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
 {
     switch (hook.kind) {
     case HookKind::Usdt:
-        return unsupported("USDT probes are not served yet");
     case HookKind::Uprobe: {
         if (!caps.uprobes)
             return needs("uprobes", hook);
         if (hook.list_calls.empty())
             return unsupported("a uprobe needs at least one symbol");
-        // One hook point per symbol; the compiler numbers them across policies.
+        // One hook point per symbol (a USDT is one); the compiler numbers them
+        // across policies. A USDT's arguments are its probe's operands.
         HookResolution out;
         HookTarget target{.id = PL_HOOK_UPROBE_FIRST};
         bind_syscall_args(hook, "", out, target);

@@ -198,19 +198,11 @@ Hook read_uprobe(const Mapping& mapping)
     return hook;
 }
 
-// USDTs are not served; read only what names them when the compiler rejects
-// them, and nothing else about them is checked.
-Hook read_user_probe(const Mapping& mapping, HookKind kind)
+// A USDT probe: the binary's path as `call`, "provider:name" as its one list_call.
+Hook read_usdt(const Mapping& mapping)
 {
-    Hook hook;
-    hook.kind = kind;
-    hook.loc = mapping.where();
-    hook.call = mapping.string_or("path");
-    hook.message = mapping.string_or("message");
-    if (kind == HookKind::Uprobe)
-        hook.list_calls = mapping.strings("symbols");
-    else
-        hook.list_calls = {mapping.string_or("provider") + ":" + mapping.string_or("name")};
+    Hook hook = read_hook_common(mapping, HookKind::Usdt, mapping.string("path"));
+    hook.list_calls = {mapping.string("provider") + ":" + mapping.string("name")};
     return hook;
 }
 
@@ -261,7 +253,7 @@ void read_tracing_spec(const Mapping& spec, Policy& policy)
     for_each_item(spec, "uprobes", "a uprobe",
                   [&](const Mapping& m) { policy.hooks.push_back(read_uprobe(m)); });
     for_each_item(spec, "usdts", "a USDT",
-                  [&](const Mapping& m) { policy.hooks.push_back(read_user_probe(m, HookKind::Usdt)); });
+                  [&](const Mapping& m) { policy.hooks.push_back(read_usdt(m)); });
 }
 
 }  // namespace palisade::policy::detail

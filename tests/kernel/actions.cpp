@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/sdt.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -99,6 +100,17 @@ int call_uprobe_target(int value)
     return 0;
 }
 
+// A USDT probe with two operands, as applications (and Tetragon's tests) carry them.
+int fire_usdt(int value)
+{
+    std::printf("before %d\n", value);
+    std::fflush(stdout);
+    long twice = 2L * value;
+    DTRACE_PROBE2(palisade, test_probe, value, twice);
+    std::printf("after %d\n", value);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -114,6 +126,8 @@ int main(int argc, char** argv)
         return socket_on_stdout();
     if (action == "uprobe-target" && argc == 3)
         return call_uprobe_target(std::atoi(argv[2]));
+    if (action == "usdt" && argc == 3)
+        return fire_usdt(std::atoi(argv[2]));
     std::fprintf(stderr, "usage: palisade-test-actions memfd-exec|ptrace-attach|connect IP PORT|socket-on-stdout\n");
     return 2;
 }

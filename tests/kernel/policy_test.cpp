@@ -662,6 +662,32 @@ TEST(PolicyEnforcement, UprobePolicyKillsOnTheMatchingCallOnly)
 }
 
 
+TEST(PolicyEnforcement, UsdtPolicyMatchesTheProbesOperands)
+{
+    const std::string policy = write_tracing_policy("usdt-kill", std::string() +
+                             "  usdts:\n"
+                             "  - path: \"" PALISADE_ACTIONS_BIN "\"\n"
+                             "    provider: palisade\n"
+                             "    name: test_probe\n"
+                             "    args: [{index: 0, type: int32}, {index: 1, type: int64}]\n"
+                             "    selectors:\n"
+                             "    - matchArgs: [{index: 1, operator: Equal, values: [84]}]\n"
+                             "      matchActions: [{action: Sigkill}]\n");
+    Shell harmless, matching;
+    auto out = with_policies({policy}, "enforce", [&] {
+        harmless = shell("exec " PALISADE_ACTIONS_BIN " usdt 41");
+        matching = shell("exec " PALISADE_ACTIONS_BIN " usdt 42");
+    });
+    EXPECT_EQ(harmless.out, "before 41\nafter 41\n");
+    EXPECT_TRUE(matching.killed()) << matching.status << out.log;
+    EXPECT_EQ(matching.out, "before 42\n") << "killed at the probe";
+    auto events = policy_events(out);
+    ASSERT_EQ(events.size(), 1u) << out.log;
+    EXPECT_EQ(events[0]["policy"]["args"][0], 42);
+    EXPECT_EQ(events[0]["policy"]["args"][1], 84);
+    unlink(policy.c_str());
+}
+
 TEST(PolicyEnforcement, ReturnProbeActsOnTheResultAtSyscallExit)
 {
     const std::string target = temp_path("ret-target"), missing_path = target + "-missing";
