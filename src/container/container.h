@@ -47,6 +47,7 @@ struct ContainerMetadata {
     // Kubernetes (from io.kubernetes.* annotations or the runtime's pod).
     std::string pod_name, pod_namespace, pod_uid;
     std::map<std::string, std::string> pod_labels;
+    std::string pod_ip;  // the pod sandbox's IP, from the CRI; empty on the host network
 };
 
 enum class MetadataState : std::uint8_t { Pending, Known, Unavailable };

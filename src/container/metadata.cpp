@@ -87,6 +87,14 @@ std::optional<ContainerMetadata> fetch_metadata(const MetadataRequest& request, 
     const bool libpod = request.runtime == ContainerRuntime::Podman ||
                         (oci && first_of(oci->annotations, {"io.container.manager"}) == "libpod");
     bool found = libpod && !sources.podman.empty() && fetch_from_podman(request, sources, m);
+    const bool cri_runtime = request.runtime == ContainerRuntime::Containerd || request.runtime == ContainerRuntime::CriO ||
+                             request.runtime == ContainerRuntime::Cri;
+    if (!found && cri_runtime && sources.cri) {
+        if (auto from_cri = sources.cri->container(request.id)) {
+            m = std::move(*from_cri);
+            found = true;
+        }
+    }
     if (oci) {
         found = true;
         apply_annotations(oci->annotations, m);
