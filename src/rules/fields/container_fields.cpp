@@ -151,8 +151,9 @@ bool pod_uid(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out
 {
     const Container* c = container_of(ctx);
     const ContainerMetadata* m = metadata_of(ctx);
-    const std::string& uid = m && !m->pod_uid.empty() ? m->pod_uid : (c ? c->pod_uid : std::string());
-    return !uid.empty() && emit_string(out, uid);
+    // Pointers, not a conditional of strings: that would be a temporary copy, and the emitted view would dangle.
+    const std::string* uid = m && !m->pod_uid.empty() ? &m->pod_uid : (c ? &c->pod_uid : nullptr);
+    return uid && !uid->empty() && emit_string(out, *uid);
 }
 
 // "key:value, key:value" as Falco prints k8s.pod.labels.
