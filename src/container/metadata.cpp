@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "container/docker_state.h"
 #include "container/json_util.h"
 #include "container/podman.h"
 
@@ -89,6 +90,14 @@ std::optional<ContainerMetadata> fetch_metadata(const MetadataRequest& request, 
     bool found = libpod && !sources.podman.empty() && fetch_from_podman(request, sources, m);
     const bool cri_runtime = request.runtime == ContainerRuntime::Containerd || request.runtime == ContainerRuntime::CriO ||
                              request.runtime == ContainerRuntime::Cri;
+    if (!found && request.runtime == ContainerRuntime::Docker && !sources.docker_containers.empty()) {
+        if (auto from_docker = read_docker_state(request.id, sources.docker_containers)) {
+            m = std::move(*from_docker);
+            // Kubernetes on docker (dockershim, cri-dockerd) names the pod in the container's labels.
+            apply_annotations(m.labels, m);
+            found = true;
+        }
+    }
     if (!found && cri_runtime && sources.cri) {
         if (auto from_cri = sources.cri->container(request.id)) {
             m = std::move(*from_cri);

@@ -242,6 +242,9 @@ TEST_F(CriTest, ExecsInAPodContainerCarryTheNamesImagePodAndLabelsTheCriGives)
     write_file(rules, kIdentityRule);
     AgentProcess agent({"run", "-r", rules, "--cri-socket", kSocket}, "cri");
     ASSERT_TRUE(agent.wait_ready()) << agent.log();
+    // The raw events too: their container and k8s objects.
+    AgentProcess events({"run", "--no-rules", "--events", "exec", "--cri-socket", kSocket}, "cri-events");
+    ASSERT_TRUE(events.wait_ready()) << events.log();
 
     auto stub = connect();
     const v1::PodSandboxConfig pod = sandbox_config();
@@ -281,6 +284,7 @@ TEST_F(CriTest, ExecsInAPodContainerCarryTheNamesImagePodAndLabelsTheCriGives)
     EXPECT_TRUE(start_status.ok()) << start_status.error_message() << "\n" << AgentProcess::slurp(kWork + "/containerd.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(2500));
     agent.stop();
+    events.stop();
 
     // The kubelet's way out: stop and remove the container, then the pod.
     v1::RemoveContainerRequest remove;
@@ -323,6 +327,22 @@ TEST_F(CriTest, ExecsInAPodContainerCarryTheNamesImagePodAndLabelsTheCriGives)
     EXPECT_EQ(f["k8s.pod.labels"], "app:web, tier:front");
     EXPECT_EQ(f["k8s.pod.label[app]"], "web");
     EXPECT_TRUE(f["k8s.pod.ip"].is_null()) << "a host-network pod has no IP of its own";
+
+    const nlohmann::json* exec = nullptr;
+    const auto event_lines = events.lines();
+    for (const auto& ev : event_lines)
+        if (ev.is_object() && ev["type"] == "exec" && ev["exec"]["args"].dump().find("cri-marker-" + kTag + "\"") != std::string::npos)
+            exec = &ev;
+    ASSERT_NE(exec, nullptr) << events.log();
+    EXPECT_EQ((*exec)["container"]["full_id"], id) << exec->dump(2);
+    EXPECT_EQ((*exec)["container"]["name"], "box");
+    EXPECT_EQ((*exec)["container"]["image"], kImage);
+    EXPECT_EQ((*exec)["k8s"]["pod"], "web-" + kTag);
+    EXPECT_EQ((*exec)["k8s"]["namespace"], "shop");
+    EXPECT_EQ((*exec)["k8s"]["pod_uid"], kPodUid);
+    EXPECT_EQ((*exec)["k8s"]["labels"], nlohmann::json({{"app", "web"}, {"tier", "front"}}));
+    EXPECT_NE((*exec)["exec"]["cgroup"].get<std::string>().find(kCgroupParent + "/" + id), std::string::npos)
+        << "containerd's cgroupfs path";
 
     const auto stats = agent.stats();
     ASSERT_TRUE(stats.is_object()) << agent.log();
