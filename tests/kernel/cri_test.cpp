@@ -10,6 +10,7 @@
 // the CRI socket. containerd missing is a failure, not a skip:
 // scripts/install-deps.sh installs it.
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -141,6 +142,8 @@ class CriTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite()
     {
+        // Another suite's podman settings (ContainerTest points this at a file it has removed since).
+        unsetenv("CONTAINERS_CONF");
         fs::create_directories(kWork + "/cni-bin");
         fs::create_directories(kWork + "/cni-conf");
         fs::create_directories(kWork + "/data");
