@@ -108,6 +108,7 @@ ContainerMetadata metadata_from_cri(const v1::ContainerStatusResponse& response,
 struct CriClient::Endpoint {
     std::string socket;
     std::unique_ptr<v1::RuntimeService::Stub> stub;  // made on first use: the runtime may start after us
+    std::string runtime_name;  // from Version, once it has answered
     // Every container of a pod shares its sandbox, whose CRI labels never change.
     std::unordered_map<std::string, std::shared_ptr<const v1::PodSandboxStatusResponse>> sandboxes;
 };
@@ -137,6 +138,7 @@ std::optional<ContainerMetadata> CriClient::container(const std::string& id)
         auto metadata = ask(*endpoint, id, known);
         if (metadata) {
             ++counters_.found;
+            metadata->cri_runtime = endpoint->runtime_name;
             return metadata;
         }
         if (known)
@@ -179,6 +181,12 @@ std::optional<ContainerMetadata> CriClient::ask(Endpoint& endpoint, const std::s
         ctx->set_deadline(std::chrono::system_clock::now() + options_.timeout);
         return ctx;
     };
+    if (endpoint.runtime_name.empty()) {
+        // Which runtime this is ("containerd", "cri-o"): Falco's container.type for pods.
+        v1::VersionResponse version;
+        if (endpoint.stub->Version(context().get(), v1::VersionRequest(), &version).ok())
+            endpoint.runtime_name = version.runtime_name();
+    }
 
     v1::ContainerStatusRequest request;
     request.set_container_id(id);

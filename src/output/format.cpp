@@ -75,7 +75,7 @@ void container_objects(JsonWriter& w, const Process& p)
     }
     w.field("id", c->short_id);
     w.field("full_id", c->id);
-    w.field("type", runtime_name(c->runtime));
+    w.field("type", container_type(*c));
     const ContainerMetadata* m = c->known();
     if (m) {
         w.field("name", m->name);

@@ -47,7 +47,7 @@ bool container_full_id(const EvalContext& ctx, ExtractState&, std::vector<FieldV
 
 bool container_type(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out)
 {
-    return host_or(ctx, out, [](const Container& c) { return runtime_name(c.runtime); });
+    return host_or(ctx, out, [](const Container& c) { return container_type(c); });
 }
 
 bool container_name(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out)

@@ -113,6 +113,20 @@ TEST(CriMetadata, ImageIdsAreNotRepositories)
     EXPECT_EQ(m.image_digest, "");
 }
 
+TEST(CriMetadata, APodsContainerTypeIsTheRuntimeThatAnswered)
+{
+    Container c;
+    c.runtime = ContainerRuntime::Cri;
+    EXPECT_EQ(container_type(c), "cri") << "the cgroup names no runtime, and none has answered yet";
+    auto m = std::make_shared<ContainerMetadata>();
+    m->cri_runtime = "containerd";
+    c.metadata = m;
+    c.state = MetadataState::Known;
+    EXPECT_EQ(container_type(c), "containerd");
+    c.runtime = ContainerRuntime::CriO;
+    EXPECT_EQ(container_type(c), "cri-o") << "a cgroup that names its runtime keeps it";
+}
+
 TEST(CriClient, MissingSocketsAreSkippedAndRefusedOnesCounted)
 {
     const std::string dir = "/tmp/palisade-cri-unit-" + std::to_string(getpid());
