@@ -175,7 +175,7 @@ std::optional<ContainerMetadata> CriClient::ask(Endpoint& endpoint, const std::s
 {
     if (!endpoint.stub)
         endpoint.stub = v1::RuntimeService::NewStub(
-            grpc::CreateChannel("unix://" + endpoint.socket, grpc::InsecureChannelCredentials()));
+            grpc::CreateChannel("unix:" + endpoint.socket, grpc::InsecureChannelCredentials()));
     auto context = [this] {
         auto ctx = std::make_unique<grpc::ClientContext>();
         ctx->set_deadline(std::chrono::system_clock::now() + options_.timeout);
