@@ -198,7 +198,7 @@ protected:
         // runc removes the containers' cgroups; the pod's parent is ours to remove.
         for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup")) {
             std::error_code ignored;
-            for (const std::string dir : {kCgroupParent, std::string("/kubepods/besteffort"), std::string("/kubepods")})
+            for (const auto& dir : {kCgroupParent, std::string("/kubepods/besteffort"), std::string("/kubepods")})
                 fs::remove(hierarchy.path().string() + dir, ignored);  // rmdir: only when empty
         }
         std::error_code ignored;
