@@ -10,6 +10,8 @@ packages=(
   clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
   # libraries
   libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libre2-dev libcpp-httplib-dev
+  # the CRI client: gRPC and protobuf, and the compilers for its stubs
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # tests and benchmarks (libclang-rt: libFuzzer and the sanitizers for clang)
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   # kernel tests use these tools
@@ -19,6 +21,8 @@ packages=(
   # container tests: podman with runc (crun refuses some hosts' cgroups), catatonit for
   # `podman kube play`'s pause image, busybox-static for the image built offline
   podman runc conmon catatonit busybox-static
+  # the CRI test runs a containerd of its own (1.6, with its CRI plugin); ctr imports its image
+  containerd
 )
 
 missing=()

@@ -136,17 +136,19 @@ public:
         for (std::size_t t = PL_EV_EXEC; t < PL_EV_TYPE_MAX; ++t)
             by_type += fmt::format("{}\"{}\":{}", by_type.empty() ? "" : ",", event_type_name(EventType(t)),
                                    events_by_type_[t]);
-        const ContainerStats& c = containers_.stats();
+        const ContainerStats c = containers_.stats();
         return fmt::format("{{\"events_total\":{},\"drops_total\":{},\"kernel_emitted_total\":{},"
                            "\"decode_errors\":{},\"events_by_type\":{{{}}},\"process_cache_size\":{},"
                            "\"process_cache_evictions\":{},\"alerts_total\":{},\"policy_events_total\":{},\"policies_loaded\":{},"
                            "\"containers\":{{\"seen\":{},\"cgroups_parsed\":{},\"metadata_known\":{},"
                            "\"metadata_unavailable\":{},\"events_before_metadata\":{},\"metadata_ms_last\":{:.1f},"
-                           "\"metadata_ms_max\":{:.1f},\"metadata_ms_mean\":{:.1f}}}}}",
+                           "\"metadata_ms_max\":{:.1f},\"metadata_ms_mean\":{:.1f},\"cri_lookups\":{},\"cri_found\":{},"
+                           "\"cri_not_found\":{},\"cri_errors\":{}}}}}",
                            events_total_, kernel.dropped_total(), kernel.emitted_total(), decode_errors_, by_type,
                            cache_.size(), cache_.evictions(), alerts_total_, policy_events_total_, policies_[active_bank_].size(), c.containers, c.cgroups_parsed,
                            c.metadata_known, c.metadata_unavailable, c.events_before_metadata, c.metadata_ms_last,
-                           c.metadata_ms_max, c.metadata_ms_mean);
+                           c.metadata_ms_max, c.metadata_ms_mean, c.cri_lookups, c.cri_found, c.cri_not_found,
+                           c.cri_errors);
     }
 
     // The same counters in Prometheus' text format.
@@ -174,6 +176,21 @@ public:
                       "counter", notifier_.dropped(), "outcome=\"dropped\"");
         append_metric(out, "palisade_policies_loaded", "Policies enforced or monitored now.", "gauge",
                       policies_[active_bank_].size());
+        const ContainerStats c = containers_.stats();
+        append_metric(out, "palisade_containers_seen_total", "Distinct containers seen.", "counter", c.containers);
+        append_metric(out, "palisade_container_metadata_total", "Containers whose runtime metadata lookup ended, by outcome.",
+                      "counter", c.metadata_known, "outcome=\"known\"");
+        append_metric(out, "palisade_container_metadata_total", "Containers whose runtime metadata lookup ended, by outcome.",
+                      "counter", c.metadata_unavailable, "outcome=\"unavailable\"");
+        append_metric(out, "palisade_events_before_container_metadata_total",
+                      "Events that left while their container's metadata was still being looked up.", "counter",
+                      c.events_before_metadata);
+        append_metric(out, "palisade_cri_lookups_total", "Containers asked about on the CRI sockets, by outcome.",
+                      "counter", c.cri_found, "outcome=\"found\"");
+        append_metric(out, "palisade_cri_lookups_total", "Containers asked about on the CRI sockets, by outcome.",
+                      "counter", c.cri_not_found, "outcome=\"not_found\"");
+        append_metric(out, "palisade_cri_errors_total", "Failed CRI calls: socket refused, deadline passed.",
+                      "counter", c.cri_errors);
         append_metric(out, "palisade_process_cache_size", "Process images cached.", "gauge", cache_.size());
         append_metric(out, "palisade_process_cache_evictions_total", "Images dropped to bound the cache.",
                       "counter", cache_.evictions());
@@ -379,6 +396,10 @@ void add_run_command(CLI::App& app, RunOptions& o)
         ->check(CLI::Range(1u, 1024u))
         ->capture_default_str();
     run->add_option("--duration", o.duration_s, "Stop after this many seconds (0: run until signalled)");
+    run->add_option("--cri-socket", o.cri_sockets,
+                    "CRI runtime socket (containerd, CRI-O) to ask for container and pod metadata, repeatable "
+                    "(default: /run/containerd/containerd.sock, /run/crio/crio.sock, "
+                    "/run/k3s/containerd/containerd.sock, those that exist)");
 }
 
 int run_agent(const RunOptions& o)
@@ -429,6 +450,12 @@ int run_agent(const RunOptions& o)
     // A replay has the recorded cgroups but not the runtimes that made them: identity only.
     ContainerResolver::Options containers;
     containers.resolve_metadata = o.replay_file.empty();
+    if (containers.resolve_metadata) {
+        CriClient::Options cri;
+        if (!o.cri_sockets.empty())
+            cri.sockets = o.cri_sockets;
+        containers.sources.cri = std::make_shared<CriClient>(std::move(cri));
+    }
     Pipeline pipeline(format, groups, recorder.get(), std::move(engine), std::move(containers));
     auto handle = [&](std::span<const std::uint8_t> record) { pipeline.on_record(record); };
 

@@ -25,6 +25,7 @@ struct RunOptions {
     std::string lock_file = "/run/palisade.lock";
     unsigned ringbuf_mb = 16;
     double duration_s = 0;
+    std::vector<std::string> cri_sockets;  // empty: the usual containerd and CRI-O sockets
 };
 
 void add_run_command(CLI::App& app, RunOptions& options);

@@ -14,6 +14,14 @@ std::string_view runtime_name(ContainerRuntime runtime)
     return "unknown";
 }
 
+std::string_view container_type(const Container& container)
+{
+    const ContainerMetadata* m = container.known();
+    if (container.runtime == ContainerRuntime::Cri && m && !m->cri_runtime.empty())
+        return m->cri_runtime;
+    return runtime_name(container.runtime);
+}
+
 ImageReference parse_image_reference(std::string_view image)
 {
     ImageReference ref;

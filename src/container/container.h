@@ -47,6 +47,8 @@ struct ContainerMetadata {
     // Kubernetes (from io.kubernetes.* annotations or the runtime's pod).
     std::string pod_name, pod_namespace, pod_uid;
     std::map<std::string, std::string> pod_labels;
+    std::string pod_ip;  // the pod sandbox's IP, from the CRI; empty on the host network
+    std::string cri_runtime;  // the CRI runtime that answered ("containerd", "cri-o"); empty otherwise
 };
 
 enum class MetadataState : std::uint8_t { Pending, Known, Unavailable };
@@ -67,6 +69,10 @@ struct Container {
 
     const ContainerMetadata* known() const { return state == MetadataState::Known ? metadata.get() : nullptr; }
 };
+
+// Falco's container.type: the runtime the cgroup names, or for a pod whose
+// cgroup names none ("cri"), the CRI runtime that answered once it has.
+std::string_view container_type(const Container& container);
 
 // "registry/repo:tag@sha256:..." -> repository, tag, digest (each may be empty).
 struct ImageReference {

@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "container/docker_state.h"
 #include "container/json_util.h"
 #include "container/podman.h"
 
@@ -87,6 +88,22 @@ std::optional<ContainerMetadata> fetch_metadata(const MetadataRequest& request, 
     const bool libpod = request.runtime == ContainerRuntime::Podman ||
                         (oci && first_of(oci->annotations, {"io.container.manager"}) == "libpod");
     bool found = libpod && !sources.podman.empty() && fetch_from_podman(request, sources, m);
+    const bool cri_runtime = request.runtime == ContainerRuntime::Containerd || request.runtime == ContainerRuntime::CriO ||
+                             request.runtime == ContainerRuntime::Cri;
+    if (!found && request.runtime == ContainerRuntime::Docker && !sources.docker_containers.empty()) {
+        if (auto from_docker = read_docker_state(request.id, sources.docker_containers)) {
+            m = std::move(*from_docker);
+            // Kubernetes on docker (dockershim, cri-dockerd) names the pod in the container's labels.
+            apply_annotations(m.labels, m);
+            found = true;
+        }
+    }
+    if (!found && cri_runtime && sources.cri) {
+        if (auto from_cri = sources.cri->container(request.id)) {
+            m = std::move(*from_cri);
+            found = true;
+        }
+    }
     if (oci) {
         found = true;
         apply_annotations(oci->annotations, m);

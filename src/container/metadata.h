@@ -1,15 +1,17 @@
-// Container metadata from the runtime that owns the container: the OCI state
-// on disk (every runc-based runtime; CRI runtimes add the pod's identity as
+// Container metadata from the runtime that owns the container: its CRI API
+// (containerd, CRI-O), docker's records, the OCI state on disk (every runc-based runtime; CRI runtimes add the pod's identity as
 // io.kubernetes.* annotations) and podman's own records. Blocking: called on
 // the resolver's worker thread only.
 #pragma once
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "container/container.h"
+#include "container/cri_client.h"
 #include "container/runtime_state.h"
 
 namespace palisade {
@@ -24,7 +26,11 @@ struct MetadataRequest {
 struct MetadataSources {
     RuntimePaths paths;
     std::string podman = "podman";  // the podman command; empty: never run it
+    std::string docker_containers = "/var/lib/docker/containers";  // docker's records; empty: never read them
     std::chrono::milliseconds command_timeout{5000};
+    // The runtimes' CRI sockets, asked first for containerd, CRI-O and Kubernetes
+    // containers; null: OCI state and annotations only.
+    std::shared_ptr<CriClient> cri;
 };
 
 // Names, image and Kubernetes identity from OCI annotations, as CRI-O

@@ -84,6 +84,19 @@ std::shared_ptr<Container> ContainerResolver::container_for(const CgroupMatch& m
     return container;
 }
 
+ContainerStats ContainerResolver::stats() const
+{
+    ContainerStats out = stats_;
+    if (const auto& cri = options_.sources.cri) {
+        const CriCounters& c = cri->counters();
+        out.cri_lookups = c.lookups.load(std::memory_order_relaxed);
+        out.cri_found = c.found.load(std::memory_order_relaxed);
+        out.cri_not_found = c.not_found.load(std::memory_order_relaxed);
+        out.cri_errors = c.errors.load(std::memory_order_relaxed);
+    }
+    return out;
+}
+
 std::vector<std::pair<std::string, std::shared_ptr<const Container>>> ContainerResolver::known_containers() const
 {
     std::vector<std::pair<std::string, std::shared_ptr<const Container>>> out;

@@ -35,6 +35,8 @@ struct ContainerStats {
     std::uint64_t metadata_unavailable = 0;     // no source answered after every retry
     std::uint64_t events_before_metadata = 0;   // events that left while their container's metadata was pending
     double metadata_ms_last = 0, metadata_ms_max = 0, metadata_ms_mean = 0;  // first seen -> known
+    // CRI lookups (containerd, CRI-O), counted on the worker.
+    std::uint64_t cri_lookups = 0, cri_found = 0, cri_not_found = 0, cri_errors = 0;
 };
 
 class ContainerResolver {
@@ -72,7 +74,7 @@ public:
     // Waits (polling) until no lookup is outstanding or `timeout` passes; true when idle. For tests and benchmarks.
     bool wait_idle(std::chrono::milliseconds timeout);
 
-    const ContainerStats& stats() const { return stats_; }
+    ContainerStats stats() const;
 
     // Changes whenever a container's metadata becomes known: what workload
     // selectors select may have changed.

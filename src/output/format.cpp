@@ -63,7 +63,7 @@ void process_object(JsonWriter& w, std::string_view key, const Process& p)
 }
 
 // "container": {"id": "host"} on the host; id, type and (once the runtime
-// answered) name and image in a container; "k8s" when a pod is known.
+// answered) name and image in a container; "k8s" (pod, namespace, uid, labels) when a pod is known.
 void container_objects(JsonWriter& w, const Process& p)
 {
     const Container* c = p.container.get();
@@ -75,7 +75,7 @@ void container_objects(JsonWriter& w, const Process& p)
     }
     w.field("id", c->short_id);
     w.field("full_id", c->id);
-    w.field("type", runtime_name(c->runtime));
+    w.field("type", container_type(*c));
     const ContainerMetadata* m = c->known();
     if (m) {
         w.field("name", m->name);
@@ -94,6 +94,12 @@ void container_objects(JsonWriter& w, const Process& p)
         w.field("namespace", m->pod_namespace);
     if (!pod_uid.empty())
         w.field("pod_uid", pod_uid);
+    if (m && !m->pod_labels.empty()) {
+        w.key("labels").begin_object();
+        for (const auto& [key, value] : m->pod_labels)
+            w.field(key, value);
+        w.end_object();
+    }
     w.end_object();
 }
 

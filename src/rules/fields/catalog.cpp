@@ -22,8 +22,8 @@
 //     fd.rip.name
 //   fd.types, fd.dev, fd.ino                  no table of open fds, no inode/device
 //   fs.path.sourceraw, fs.path.targetraw      only resolved paths are recorded for file ops
-//   container.ip, container.healthcheck,      not collected
-//     k8s.pod.ip, k8s.pod.cni.json
+//   container.healthcheck, k8s.pod.cni.json   not collected
+//   container.ip, k8s.pod.ip                  from the CRI runtime only; <NA> on the host network
 //
 // Per-event <NA>s (fd.* on events without an fd, evt.arg.dev on an open, ...)
 // are described where those fields are defined.

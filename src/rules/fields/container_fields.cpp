@@ -47,7 +47,7 @@ bool container_full_id(const EvalContext& ctx, ExtractState&, std::vector<FieldV
 
 bool container_type(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out)
 {
-    return host_or(ctx, out, [](const Container& c) { return runtime_name(c.runtime); });
+    return host_or(ctx, out, [](const Container& c) { return container_type(c); });
 }
 
 bool container_name(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out)
@@ -151,29 +151,33 @@ bool pod_uid(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out
 {
     const Container* c = container_of(ctx);
     const ContainerMetadata* m = metadata_of(ctx);
-    const std::string& uid = m && !m->pod_uid.empty() ? m->pod_uid : (c ? c->pod_uid : std::string());
-    return !uid.empty() && emit_string(out, uid);
+    // Pointers, not a conditional of strings: that would be a temporary copy, and the emitted view would dangle.
+    const std::string* uid = m && !m->pod_uid.empty() ? &m->pod_uid : (c ? &c->pod_uid : nullptr);
+    return uid && !uid->empty() && emit_string(out, *uid);
 }
 
 // "key:value, key:value" as Falco prints k8s.pod.labels.
-bool pod_labels(const EvalContext& ctx, ExtractState& state, std::vector<FieldValue>& out)
+// Labels as "key:value, ..." and one label by key, of the pod or of the container.
+template <std::map<std::string, std::string> ContainerMetadata::*Member>
+bool labels_text(const EvalContext& ctx, ExtractState& state, std::vector<FieldValue>& out)
 {
     const ContainerMetadata* m = metadata_of(ctx);
-    if (!m || m->pod_labels.empty())
+    if (!m || (m->*Member).empty())
         return false;
     state.text.clear();
-    for (const auto& [key, value] : m->pod_labels)
+    for (const auto& [key, value] : m->*Member)
         fmt::format_to(std::back_inserter(state.text), "{}{}:{}", state.text.empty() ? "" : ", ", key, value);
     return emit_string(out, state.text);
 }
 
-bool pod_label(const EvalContext& ctx, ExtractState& state, std::vector<FieldValue>& out)
+template <std::map<std::string, std::string> ContainerMetadata::*Member>
+bool label_value(const EvalContext& ctx, ExtractState& state, std::vector<FieldValue>& out)
 {
     const ContainerMetadata* m = metadata_of(ctx);
     if (!m)
         return false;
-    const auto it = m->pod_labels.find(state.key);
-    return it != m->pod_labels.end() && emit_string(out, it->second);
+    const auto it = (m->*Member).find(state.key);
+    return it != (m->*Member).end() && emit_string(out, it->second);
 }
 
 constexpr const char* kMetadata = "From the container runtime; <NA> on the host and until the runtime has answered.";
@@ -207,6 +211,10 @@ constexpr FieldSpec kContainerFields[] = {
      .extract = metadata_text<&ContainerMetadata::image_digest>, .description = kMetadata},
     {.name = "container.privileged", .type = FieldType::Bool, .extract = container_privileged,
      .description = kMetadata},
+    {.name = "container.labels", .type = FieldType::String, .extract = labels_text<&ContainerMetadata::labels>,
+     .description = "The container's labels as key:value, comma-separated."},
+    {.name = "container.label", .type = FieldType::String, .extract = label_value<&ContainerMetadata::labels>,
+     .description = "One container label.", .arg = ArgKind::Key, .arg_required = true},
     {.name = "container.mounts", .type = FieldType::String, .extract = container_mounts,
      .description = "Every mount as source:dest:mode:rdwr:propagation, comma-separated."},
     PL_MOUNT_FIELD("container.mount", container_mount),
@@ -219,7 +227,8 @@ constexpr FieldSpec kContainerFields[] = {
      .description = "When the container was created, ns since the epoch."},
     {.name = "container.duration", .type = FieldType::Uint, .extract = container_duration,
      .description = "ns from the container's creation to the event."},
-    {.name = "container.ip", .type = FieldType::String, .extract = not_available, .description = kNotCollected},
+    {.name = "container.ip", .type = FieldType::String, .extract = metadata_text<&ContainerMetadata::pod_ip>,
+     .description = "The pod's IP, from the CRI runtime (a pod's containers share it); <NA> on the host network."},
     {.name = "container.healthcheck", .type = FieldType::String, .extract = not_available,
      .description = kNotCollected},
     {.name = "k8s.ns.name", .type = FieldType::String, .extract = metadata_text<&ContainerMetadata::pod_namespace>,
@@ -229,11 +238,12 @@ constexpr FieldSpec kContainerFields[] = {
     {.name = "k8s.pod.id", .type = FieldType::String, .extract = pod_uid, .description = "Same as k8s.pod.uid."},
     {.name = "k8s.pod.uid", .type = FieldType::String, .extract = pod_uid,
      .description = "The pod's uid, from the cgroup path or the annotations."},
-    {.name = "k8s.pod.ip", .type = FieldType::String, .extract = not_available, .description = kNotCollected},
-    {.name = "k8s.pod.labels", .type = FieldType::String, .extract = pod_labels,
+    {.name = "k8s.pod.ip", .type = FieldType::String, .extract = metadata_text<&ContainerMetadata::pod_ip>,
+     .description = "The pod's IP, from the CRI runtime's sandbox status; <NA> on the host network."},
+    {.name = "k8s.pod.labels", .type = FieldType::String, .extract = labels_text<&ContainerMetadata::pod_labels>,
      .description = "The pod's labels as key:value, comma-separated."},
-    {.name = "k8s.pod.label", .type = FieldType::String, .extract = pod_label, .description = "One pod label.",
-     .arg = ArgKind::Key, .arg_required = true},
+    {.name = "k8s.pod.label", .type = FieldType::String, .extract = label_value<&ContainerMetadata::pod_labels>,
+     .description = "One pod label.", .arg = ArgKind::Key, .arg_required = true},
     {.name = "k8s.pod.cni.json", .type = FieldType::String, .extract = not_available, .description = kNotCollected},
 };
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "container/docker_state.h"
 #include "container/metadata.h"
 #include "container/podman.h"
 #include "container/resolver.h"
@@ -248,6 +249,57 @@ TEST(Resolver, RetriesUntilTheRuntimeKnowsThenGivesUp)
     ASSERT_TRUE(never.wait_idle(std::chrono::seconds(5)));
     EXPECT_EQ(d->state, MetadataState::Unavailable);
     EXPECT_EQ(never.stats().metadata_unavailable, 1u);
+}
+
+}  // namespace
+}  // namespace palisade
+
+namespace palisade {
+namespace {
+
+// docker's records, laid out as /var/lib/docker/containers/<id>/ (fixtures in docker 24's format).
+TEST(DockerState, NameImageLabelsMountsPrivilegedAndThePodFromItsLabels)
+{
+    const std::string id = "3f2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b";
+    const fs::path root = fs::temp_directory_path() / ("palisade-docker-" + std::to_string(getpid()));
+    fs::create_directories(root / id);
+    fs::copy_file(kData + "/docker_config.v2.json", root / id / "config.v2.json");
+    fs::copy_file(kData + "/docker_hostconfig.json", root / id / "hostconfig.json");
+    MetadataSources sources;
+    sources.paths.runc_states.clear();
+    sources.paths.oci_configs.clear();
+    sources.podman.clear();
+    sources.docker_containers = root.string();
+
+    const auto m = fetch_metadata({id, ContainerRuntime::Docker, "", ""}, sources);
+    fs::remove_all(root);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->name, "k8s_nginx_web-7f9_shop_5c0e8b2a-7f0d-4e6b-9a57-000000000001_0") << "docker's name, without its /";
+    EXPECT_EQ(m->image, "nginx:1.25.3");
+    EXPECT_EQ(m->image_repository, "nginx");
+    EXPECT_EQ(m->image_tag, "1.25.3");
+    EXPECT_EQ(m->image_id, "a8758716bb6aa4d90071160d27028fe4eaee7ce8166221a97d30440c8eac2be6");
+    EXPECT_EQ(m->labels.at("app"), "web");
+    EXPECT_EQ(m->privileged, std::optional<bool>(true));
+    ASSERT_EQ(m->mounts.size(), 2u);
+    EXPECT_EQ(m->mounts[0].source, "/srv/data");
+    EXPECT_EQ(m->mounts[0].destination, "/data");
+    EXPECT_FALSE(m->mounts[0].read_write);
+    EXPECT_EQ(m->mounts[0].propagation, "rprivate");
+    EXPECT_EQ(m->mounts[1].destination, "/var/cache/nginx");
+    EXPECT_TRUE(m->mounts[1].read_write);
+    EXPECT_EQ(m->start_ns, parse_rfc3339_ns("2026-11-22T01:20:10.977126314Z"));
+    EXPECT_EQ(m->pod_name, "web-7f9");
+    EXPECT_EQ(m->pod_namespace, "shop");
+    EXPECT_EQ(m->pod_uid, "5c0e8b2a-7f0d-4e6b-9a57-000000000001");
+
+    EXPECT_EQ(parse_docker_config("{}", ""), std::nullopt);
+    EXPECT_EQ(parse_docker_config("not json", ""), std::nullopt);
+    const auto no_host = parse_docker_config(R"({"ID":"x","Name":"/a","Config":{"Image":"sha256:abc"},"Image":"sha256:abc"})", "");
+    ASSERT_TRUE(no_host);
+    EXPECT_EQ(no_host->privileged, std::nullopt);
+    EXPECT_EQ(no_host->image, "") << "run by id";
+    EXPECT_EQ(no_host->image_id, "abc");
 }
 
 }  // namespace

@@ -79,6 +79,12 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 - {{ .Values.agent.ringbufMb | quote }}
 - --lock-file
 - {{ .Values.agent.lockFile | quote }}
+{{- range $runtime, $r := .Values.containerRuntime }}
+{{- if and $r.enabled (ne $runtime "podman") }}
+- --cri-socket
+- {{ $r.socket | quote }}
+{{- end }}
+{{- end }}
 {{- if .Values.rules.builtin }}
 - -r
 - {{ include "palisade.builtinRules" . | quote }}
