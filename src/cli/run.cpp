@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
 #include <atomic>
 #include <cstring>
 #include <chrono>
@@ -400,6 +401,11 @@ void add_run_command(CLI::App& app, RunOptions& o)
                     "CRI runtime socket (containerd, CRI-O) to ask for container and pod metadata, repeatable "
                     "(default: /run/containerd/containerd.sock, /run/crio/crio.sock, "
                     "/run/k3s/containerd/containerd.sock, those that exist)");
+    run->add_option("--k8s-watch", o.k8s_watch,
+                    "Watch this node's pods on the API server for labels and annotations: auto (in a pod with a "
+                    "service account and NODE_NAME) or off")
+        ->check(CLI::IsMember({"auto", "off"}))
+        ->capture_default_str();
 }
 
 int run_agent(const RunOptions& o)
@@ -455,6 +461,15 @@ int run_agent(const RunOptions& o)
         if (!o.cri_sockets.empty())
             cri.sockets = o.cri_sockets;
         containers.sources.cri = std::make_shared<CriClient>(std::move(cri));
+        std::string why;
+        if (o.k8s_watch == "auto") {
+            if (auto api = kube::ApiConfig::in_cluster(&why)) {
+                spdlog::info("watching node {}'s pods on {}", api->node, api->server);
+                containers.sources.pods = std::make_shared<kube::PodWatch>(std::move(*api));
+            } else if (std::getenv("KUBERNETES_SERVICE_HOST")) {
+                spdlog::info("no pod watch: {}", why);
+            }
+        }
     }
     Pipeline pipeline(format, groups, recorder.get(), std::move(engine), std::move(containers));
     auto handle = [&](std::span<const std::uint8_t> record) { pipeline.on_record(record); };

@@ -26,6 +26,7 @@ struct RunOptions {
     unsigned ringbuf_mb = 16;
     double duration_s = 0;
     std::vector<std::string> cri_sockets;  // empty: the usual containerd and CRI-O sockets
+    std::string k8s_watch = "auto";        // auto: watch this node's pods when in a pod with a service account
 };
 
 void add_run_command(CLI::App& app, RunOptions& options);

@@ -47,6 +47,7 @@ struct ContainerMetadata {
     // Kubernetes (from io.kubernetes.* annotations or the runtime's pod).
     std::string pod_name, pod_namespace, pod_uid;
     std::map<std::string, std::string> pod_labels;
+    std::map<std::string, std::string> pod_annotations;  // from the API server's watch
     std::string pod_ip;  // the pod sandbox's IP, from the CRI; empty on the host network
     std::string cri_runtime;  // the CRI runtime that answered ("containerd", "cri-o"); empty otherwise
 };

@@ -81,6 +81,24 @@ void apply_annotations(const Annotations& a, ContainerMetadata& m)
         m.labels = crio_labels(a);
 }
 
+// The pod as the API server has it: what the runtime left unsaid (labels
+// added later, annotations, docker without dockershim labels).
+bool add_api_server_pod(const MetadataRequest& request, const kube::PodWatch& pods, ContainerMetadata& m)
+{
+    auto pod = pods.by_container(request.id);
+    if (!pod && !request.pod_uid.empty())
+        pod = pods.by_uid(request.pod_uid);
+    if (!pod)
+        return false;
+    fill(m.pod_name, pod->name);
+    fill(m.pod_namespace, pod->ns);
+    fill(m.pod_uid, pod->uid);
+    fill(m.pod_ip, pod->ip);
+    m.pod_labels.insert(pod->labels.begin(), pod->labels.end());
+    m.pod_annotations.insert(pod->annotations.begin(), pod->annotations.end());
+    return true;
+}
+
 std::optional<ContainerMetadata> fetch_metadata(const MetadataRequest& request, const MetadataSources& sources)
 {
     ContainerMetadata m;
@@ -123,6 +141,8 @@ std::optional<ContainerMetadata> fetch_metadata(const MetadataRequest& request, 
                 m.pod_labels = pod_labels_of_sandbox(sandbox_state->annotations);
         }
     }
+    if (sources.pods && add_api_server_pod(request, *sources.pods, m))
+        found = true;
     if (!found)
         return std::nullopt;
     fill(m.pod_uid, request.pod_uid);

@@ -13,6 +13,7 @@
 #include "container/container.h"
 #include "container/cri_client.h"
 #include "container/runtime_state.h"
+#include "kube/pod_watch.h"
 
 namespace palisade {
 
@@ -31,6 +32,9 @@ struct MetadataSources {
     // The runtimes' CRI sockets, asked first for containerd, CRI-O and Kubernetes
     // containers; null: OCI state and annotations only.
     std::shared_ptr<CriClient> cri;
+    // This node's pods from the API server (in a pod with a service account);
+    // null: pods are known from the runtime alone.
+    std::shared_ptr<const kube::PodWatch> pods;
 };
 
 // Names, image and Kubernetes identity from OCI annotations, as CRI-O

@@ -100,6 +100,12 @@ void container_objects(JsonWriter& w, const Process& p)
             w.field(key, value);
         w.end_object();
     }
+    if (m && !m->pod_annotations.empty()) {
+        w.key("annotations").begin_object();
+        for (const auto& [key, value] : m->pod_annotations)
+            w.field(key, value);
+        w.end_object();
+    }
     w.end_object();
 }
 
