@@ -37,13 +37,15 @@ std::set<std::string> complement(const std::set<std::string>& of)
 
 ConditionCompiler::ConditionCompiler(const std::map<std::string, const Expr*>& macros,
                                      const std::map<std::string, std::vector<std::string>>& lists,
-                                     const std::uint64_t* generation, const std::size_t* current_type)
-    : macros_(macros), lists_(lists), generation_(generation), current_type_(current_type)
+                                     const std::uint64_t* generation, const std::size_t* current_type, bool memoize)
+    : macros_(macros), lists_(lists), generation_(generation), current_type_(current_type), memoize_(memoize)
 {
 }
 
 PredicatePtr ConditionCompiler::share(const std::string& key, const std::function<PredicatePtr()>& compile_once)
 {
+    if (!memoize_)
+        return compile_once();
     auto found = shared_.find(key);
     if (found == shared_.end()) {
         auto compiled = compile_once();
@@ -118,7 +120,7 @@ PredicatePtr ConditionCompiler::compile_node(const Expr& expr, CompileError* err
         FieldType type;
         bool list;
         std::string message;
-        auto field = bind_field(expr.as<UnaryExpr>()->lhs, &type, &list, &message);
+        auto field = field_slot(expr.as<UnaryExpr>()->lhs, &type, &list, &message);
         return field ? make_exists(std::move(field)) : fail(message, expr.where);
     }
     }
@@ -139,6 +141,25 @@ std::unique_ptr<Extractor> ConditionCompiler::bind_field(const FieldExpr& field,
     *type = info->type;
     *list = info->list;
     return apply_transformers(std::move(extractor), type, field.transformers, error);
+}
+
+FieldSlotPtr ConditionCompiler::field_slot(const FieldExpr& field, FieldType* type, bool* list, std::string* error)
+{
+    const std::string key = memoize_ ? to_string(field) : std::string();
+    if (memoize_) {
+        if (auto found = fields_.find(key); found != fields_.end()) {
+            *type = found->second.type;
+            *list = found->second.list;
+            return found->second.slot;
+        }
+    }
+    auto extractor = bind_field(field, type, list, error);
+    if (!extractor)
+        return nullptr;
+    auto slot = std::make_shared<FieldSlot>(std::move(extractor), memoize_ ? generation_ : nullptr);
+    if (memoize_)
+        fields_.emplace(key, BoundField{slot, *type, *list});
+    return slot;
 }
 
 // evt.type = X, != X, in (...): answered from the type the engine looked up
@@ -174,14 +195,14 @@ PredicatePtr ConditionCompiler::compile_compare(const CompareExpr& compare, cons
     FieldType type;
     bool list;
     std::string message;
-    auto field = bind_field(compare.lhs, &type, &list, &message);
+    auto field = field_slot(compare.lhs, &type, &list, &message);
     if (!field)
         return fail(message, compare.lhs.where);
 
     if (const auto* rhs_field = std::get_if<FieldExpr>(&compare.rhs)) {
         FieldType rhs_type;
         bool rhs_list;
-        auto rhs = bind_field(*rhs_field, &rhs_type, &rhs_list, &message);
+        auto rhs = field_slot(*rhs_field, &rhs_type, &rhs_list, &message);
         if (!rhs)
             return fail(message, rhs_field->where);
         return make_compare_fields(std::move(field), *op, std::move(rhs));
@@ -207,7 +228,7 @@ PredicatePtr ConditionCompiler::compile_compare(const CompareExpr& compare, cons
         return make_compare(std::move(field), std::move(matcher));
     // A field without a value fails `!=` as every comparison does.
     std::vector<PredicatePtr> both;
-    both.push_back(make_exists(bind_field(compare.lhs, &type, &list, &message)));
+    both.push_back(make_exists(field_slot(compare.lhs, &type, &list, &message)));
     both.push_back(make_not(make_compare(std::move(field), std::move(matcher))));
     return make_and(std::move(both));
 }

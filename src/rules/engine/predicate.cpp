@@ -54,60 +54,53 @@ private:
 // A field without a value (<NA>) fails every comparison, as in Falco.
 class ComparePredicate final : public Predicate {
 public:
-    ComparePredicate(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher)
+    ComparePredicate(FieldSlotPtr field, std::unique_ptr<ValueMatcher> matcher)
         : field_(std::move(field)), matcher_(std::move(matcher))
     {
     }
     bool eval(const EvalContext& ctx) override
     {
-        values_.clear();
-        return field_->extract(ctx, values_) && !values_.empty() && matcher_->match(values_);
+        const auto* values = field_->values(ctx);
+        return values && matcher_->match(*values);
     }
 
 private:
-    std::unique_ptr<Extractor> field_;
+    FieldSlotPtr field_;
     std::unique_ptr<ValueMatcher> matcher_;
-    std::vector<FieldValue> values_;
 };
 
 class CompareFieldsPredicate final : public Predicate {
 public:
-    CompareFieldsPredicate(std::unique_ptr<Extractor> lhs, CompareOp op, std::unique_ptr<Extractor> rhs)
+    CompareFieldsPredicate(FieldSlotPtr lhs, CompareOp op, FieldSlotPtr rhs)
         : lhs_(std::move(lhs)), op_(op), rhs_(std::move(rhs))
     {
     }
     bool eval(const EvalContext& ctx) override
     {
-        lhs_values_.clear();
-        rhs_values_.clear();
-        if (!lhs_->extract(ctx, lhs_values_) || !rhs_->extract(ctx, rhs_values_))
+        const auto* lhs = lhs_->values(ctx);
+        const auto* rhs = lhs ? rhs_->values(ctx) : nullptr;
+        if (!rhs)
             return false;
-        for (const auto& l : lhs_values_)
-            for (const auto& r : rhs_values_)
+        for (const auto& l : *lhs)
+            for (const auto& r : *rhs)
                 if (compare_values(op_, l, r))
                     return true;
         return false;
     }
 
 private:
-    std::unique_ptr<Extractor> lhs_;
+    FieldSlotPtr lhs_;
     CompareOp op_;
-    std::unique_ptr<Extractor> rhs_;
-    std::vector<FieldValue> lhs_values_, rhs_values_;
+    FieldSlotPtr rhs_;
 };
 
 class ExistsPredicate final : public Predicate {
 public:
-    explicit ExistsPredicate(std::unique_ptr<Extractor> field) : field_(std::move(field)) {}
-    bool eval(const EvalContext& ctx) override
-    {
-        values_.clear();
-        return field_->extract(ctx, values_) && !values_.empty();
-    }
+    explicit ExistsPredicate(FieldSlotPtr field) : field_(std::move(field)) {}
+    bool eval(const EvalContext& ctx) override { return field_->values(ctx) != nullptr; }
 
 private:
-    std::unique_ptr<Extractor> field_;
-    std::vector<FieldValue> values_;
+    FieldSlotPtr field_;
 };
 
 // `a and (b and c)` evaluates as `a and b and c`: one node, fewer calls. A
@@ -265,17 +258,36 @@ PredicatePtr make_not(PredicatePtr child)
     return std::make_unique<NotPredicate>(std::move(child));
 }
 
-PredicatePtr make_compare(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher)
+namespace {
+FieldSlotPtr unshared(std::unique_ptr<Extractor> field)
+{
+    return std::make_shared<FieldSlot>(std::move(field), nullptr);
+}
+}  // namespace
+
+PredicatePtr make_compare(FieldSlotPtr field, std::unique_ptr<ValueMatcher> matcher)
 {
     return std::make_unique<ComparePredicate>(std::move(field), std::move(matcher));
 }
 
-PredicatePtr make_compare_fields(std::unique_ptr<Extractor> field, CompareOp op, std::unique_ptr<Extractor> rhs)
+PredicatePtr make_compare(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher)
+{
+    return make_compare(unshared(std::move(field)), std::move(matcher));
+}
+
+PredicatePtr make_compare_fields(FieldSlotPtr field, CompareOp op, FieldSlotPtr rhs)
 {
     return std::make_unique<CompareFieldsPredicate>(std::move(field), op, std::move(rhs));
 }
 
-PredicatePtr make_exists(std::unique_ptr<Extractor> field) { return std::make_unique<ExistsPredicate>(std::move(field)); }
+PredicatePtr make_compare_fields(std::unique_ptr<Extractor> field, CompareOp op, std::unique_ptr<Extractor> rhs)
+{
+    return make_compare_fields(unshared(std::move(field)), op, unshared(std::move(rhs)));
+}
+
+PredicatePtr make_exists(FieldSlotPtr field) { return std::make_unique<ExistsPredicate>(std::move(field)); }
+
+PredicatePtr make_exists(std::unique_ptr<Extractor> field) { return make_exists(unshared(std::move(field))); }
 
 PredicatePtr make_event_type_check(std::vector<bool> accepted, const std::size_t* current_type)
 {

@@ -19,14 +19,49 @@ public:
 };
 using PredicatePtr = std::unique_ptr<Predicate>;
 
+// A bound field as the checks read it. Many checks read the same field
+// (proc.name in dozens of rules, fd.name in most file rules): with a
+// `generation` the field is extracted at most once per event and its values
+// are kept until the generation changes; without one (nullptr) every read
+// extracts again.
+class FieldSlot {
+public:
+    FieldSlot(std::unique_ptr<Extractor> extractor, const std::uint64_t* generation)
+        : extractor_(std::move(extractor)), generation_(generation)
+    {
+    }
+    // The field's values on this event, or nullptr for <NA> (no value).
+    const std::vector<FieldValue>* values(const EvalContext& ctx)
+    {
+        if (!generation_ || seen_ != *generation_) {
+            if (generation_)
+                seen_ = *generation_;
+            values_.clear();
+            present_ = extractor_->extract(ctx, values_) && !values_.empty();
+        }
+        return present_ ? &values_ : nullptr;
+    }
+
+private:
+    std::unique_ptr<Extractor> extractor_;
+    const std::uint64_t* generation_;
+    std::uint64_t seen_ = ~0ull;
+    bool present_ = false;
+    std::vector<FieldValue> values_;
+};
+using FieldSlotPtr = std::shared_ptr<FieldSlot>;
+
 PredicatePtr make_and(std::vector<PredicatePtr> children);
 PredicatePtr make_or(std::vector<PredicatePtr> children);
 PredicatePtr make_not(PredicatePtr child);
 // `field op literal(s)`: the matcher was compiled against the literals.
 PredicatePtr make_compare(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher);
+PredicatePtr make_compare(FieldSlotPtr field, std::unique_ptr<ValueMatcher> matcher);
 // `field op val(other)`: both sides extracted per event.
 PredicatePtr make_compare_fields(std::unique_ptr<Extractor> field, CompareOp op, std::unique_ptr<Extractor> rhs);
+PredicatePtr make_compare_fields(FieldSlotPtr field, CompareOp op, FieldSlotPtr rhs);
 PredicatePtr make_exists(std::unique_ptr<Extractor> field);
+PredicatePtr make_exists(FieldSlotPtr field);
 
 // A predicate many rules share (a macro, or the same check written in
 // several rules): evaluated once per event, its result reused until

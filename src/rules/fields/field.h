@@ -43,11 +43,18 @@ struct FieldValue {
     static FieldValue boolean(bool x) { FieldValue v; v.type = FieldType::Bool; v.b = x; return v; }
 };
 
+namespace fields {
+struct EventMemo;  // rules/fields/event_memo.h
+}
+
 // What an extractor sees: the event, and the process cache after apply().
 struct EvalContext {
     const Event& event;
     const ProcessCache& cache;
     const Process* process;  // cache.find_pid(event.tgid), may be null
+    // Per-event work shared between extractors; set by RuleEngine::match()
+    // for its own evaluation, null elsewhere (see event_memo.h).
+    fields::EventMemo* memo = nullptr;
 };
 
 class Extractor {
