@@ -184,6 +184,18 @@ const RuleEngine::TypeEntry& RuleEngine::type_entry(const Event& event)
     entry->index = index != type_index_.end() ? index->second : type_index_.size();
     const auto found = by_type_.find(type);
     entry->candidates = found != by_type_.end() ? &found->second : &any_type_;
+    if (options_.memoize) {
+        if (programs_.size() <= entry->index)
+            programs_.resize(entry->index + 1);
+        auto& program = programs_[entry->index];
+        if (!program) {
+            std::vector<Predicate*> roots;
+            for (const CompiledRule* rule : *entry->candidates)
+                roots.push_back(rule->condition.get());
+            program = std::make_unique<RuleProgram>(roots, entry->index);
+        }
+        entry->program = program.get();
+    }
     entry->resolved = true;
     return *entry;
 }
@@ -195,10 +207,17 @@ void RuleEngine::match(const EvalContext& ctx, std::vector<CompiledRule*>& out)
     const TypeEntry& type = type_entry(ctx.event);
     current_type_ = type.index;
     memo_.reset();
-    EvalContext memoized{ctx.event, ctx.cache, ctx.process, options_.memoize ? &memo_ : nullptr};
-    for (CompiledRule* rule : *type.candidates)
-        if (rule->condition->eval(memoized))
-            out.push_back(rule);
+    if (!type.program) {  // the reference form: each rule's tree as compiled
+        for (CompiledRule* rule : *type.candidates)
+            if (rule->condition->eval(ctx))
+                out.push_back(rule);
+        return;
+    }
+    const EvalContext memoized{ctx.event, ctx.cache, ctx.process, &memo_};
+    positions_.clear();
+    type.program->match(memoized, positions_);
+    for (const std::uint32_t position : positions_)
+        out.push_back((*type.candidates)[position]);
 }
 
 std::set<std::string> RuleEngine::event_types() const

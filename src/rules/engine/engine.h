@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "rules/engine/compiler.h"
+#include "rules/engine/program.h"
 #include "rules/fields/event_memo.h"
 #include "rules/ruleset/ruleset.h"
 
@@ -70,6 +71,7 @@ private:
         bool resolved = false;
         std::size_t index = 0;  // in falco_event_types(); past the end when unknown
         const std::vector<CompiledRule*>* candidates = nullptr;
+        RuleProgram* program = nullptr;  // the candidates lowered for this type (memoize only)
     };
     const TypeEntry& type_entry(const Event& event);
 
@@ -81,6 +83,10 @@ private:
     // Type entries by event kind and syscall number, filled as events come:
     // an event's rules are found without hashing its type name.
     std::vector<TypeEntry> entries_by_syscall_;
+    // By type index (one past the last for types no rule names), built when
+    // the first event of the type comes.
+    std::vector<std::unique_ptr<RuleProgram>> programs_;
+    std::vector<std::uint32_t> positions_;
     TypeEntry exec_entry_, fork_entry_, exit_entry_, other_entry_;
     std::vector<std::unique_ptr<CompiledRule>> rules_;
     std::vector<CompiledRule*> any_type_;

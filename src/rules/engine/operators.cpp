@@ -212,6 +212,97 @@ private:
     Literal lit_;
 };
 
+// ScalarMatcher with the type and operator fixed when compiled: no switch
+// per value. A value of another type than the field's (none is expected)
+// takes the general path.
+template <class Test> class TypedScalarMatcher final : public ValueMatcher {
+public:
+    TypedScalarMatcher(CompareOp op, FieldType type, Literal lit, Test test)
+        : op_(op), type_(type), lit_(std::move(lit)), test_(test)
+    {
+    }
+    bool match(std::span<const FieldValue> values) const override
+    {
+        for (const auto& v : values)
+            if (v.type == type_ ? test_(v, lit_) : compare_literal(op_, v, lit_))
+                return true;
+        return false;
+    }
+
+private:
+    CompareOp op_;
+    FieldType type_;
+    Literal lit_;
+    Test test_;
+};
+
+bool same_text(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// The common scalar comparisons, specialised; nullptr for the others.
+std::unique_ptr<ValueMatcher> typed_scalar(CompareOp op, FieldType type, Literal& lit)
+{
+    auto make = [&](auto test) -> std::unique_ptr<ValueMatcher> {
+        return std::make_unique<TypedScalarMatcher<decltype(test)>>(op, type, std::move(lit), test);
+    };
+    using V = const FieldValue&;
+    using L = const Literal&;
+    switch (type) {
+    case FieldType::String:
+        switch (op) {
+        case CompareOp::Eq: return make([](V v, L l) { return same_text(v.str, l.text); });
+        case CompareOp::Ne: return make([](V v, L l) { return !same_text(v.str, l.text); });
+        case CompareOp::StartsWith:
+        case CompareOp::BStartsWith:
+            return make([](V v, L l) {
+                return v.str.size() >= l.text.size() && std::memcmp(v.str.data(), l.text.data(), l.text.size()) == 0;
+            });
+        case CompareOp::EndsWith:
+            return make([](V v, L l) {
+                return v.str.size() >= l.text.size() &&
+                       std::memcmp(v.str.data() + v.str.size() - l.text.size(), l.text.data(), l.text.size()) == 0;
+            });
+        case CompareOp::Contains:
+        case CompareOp::BContains:
+            return make([](V v, L l) { return v.str.find(l.text) != std::string_view::npos; });
+        default: return nullptr;
+        }
+    // As compare_numbers(): the literal's value in the field's signedness.
+    case FieldType::Int:
+        switch (op) {
+        case CompareOp::Eq: return make([](V v, L l) { return v.i == l.i; });
+        case CompareOp::Ne: return make([](V v, L l) { return v.i != l.i; });
+        case CompareOp::Lt: return make([](V v, L l) { return v.i < l.i; });
+        case CompareOp::Le: return make([](V v, L l) { return v.i <= l.i; });
+        case CompareOp::Gt: return make([](V v, L l) { return v.i > l.i; });
+        case CompareOp::Ge: return make([](V v, L l) { return v.i >= l.i; });
+        default: return nullptr;
+        }
+    case FieldType::Uint:
+        switch (op) {
+        case CompareOp::Eq: return make([](V v, L l) { return v.u == l.u; });
+        case CompareOp::Ne: return make([](V v, L l) { return v.u != l.u; });
+        case CompareOp::Lt: return make([](V v, L l) { return v.u < l.u; });
+        case CompareOp::Le: return make([](V v, L l) { return v.u <= l.u; });
+        case CompareOp::Gt: return make([](V v, L l) { return v.u > l.u; });
+        case CompareOp::Ge: return make([](V v, L l) { return v.u >= l.u; });
+        default: return nullptr;
+        }
+    case FieldType::Bool:
+        switch (op) {
+        case CompareOp::Eq: return make([](V v, L l) { return v.b == l.b; });
+        case CompareOp::Ne: return make([](V v, L l) { return v.b != l.b; });
+        default: return nullptr;
+        }
+    case FieldType::IpAddr:
+    case FieldType::IpNet:
+        return nullptr;
+    }
+    return nullptr;
+}
+
 class RegexMatcher final : public ValueMatcher {
 public:
     explicit RegexMatcher(const std::string& pattern) : re_(pattern, RE2::Quiet) {}
@@ -399,6 +490,8 @@ std::unique_ptr<ValueMatcher> ValueMatcher::compile(CompareOp op, FieldType type
             return nullptr;
     if (op == CompareOp::In || op == CompareOp::Intersects)
         return std::make_unique<LiteralListMatcher>(op, std::move(literals));
+    if (auto typed = typed_scalar(op, type, literals.front()))
+        return typed;
     return std::make_unique<ScalarMatcher>(op, std::move(literals.front()));
 }
 

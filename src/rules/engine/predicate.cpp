@@ -9,8 +9,18 @@
 namespace palisade::rules {
 namespace {
 
+std::vector<Predicate*> raw(const std::vector<PredicatePtr>& children)
+{
+    std::vector<Predicate*> out;
+    for (const auto& child : children)
+        out.push_back(child.get());
+    return out;
+}
+
 class AndPredicate final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::And; }
+    std::vector<Predicate*> operands() const override { return raw(children_); }
     explicit AndPredicate(std::vector<PredicatePtr> children) : children_(std::move(children)) {}
     std::vector<PredicatePtr> take_children() { return std::move(children_); }
     bool eval(const EvalContext& ctx) override
@@ -27,6 +37,8 @@ private:
 
 class OrPredicate final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::Or; }
+    std::vector<Predicate*> operands() const override { return raw(children_); }
     explicit OrPredicate(std::vector<PredicatePtr> children) : children_(std::move(children)) {}
     std::vector<PredicatePtr> take_children() { return std::move(children_); }
     bool eval(const EvalContext& ctx) override
@@ -43,6 +55,8 @@ private:
 
 class NotPredicate final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::Not; }
+    std::vector<Predicate*> operands() const override { return {child_.get()}; }
     explicit NotPredicate(PredicatePtr child) : child_(std::move(child)) {}
     PredicatePtr release() { return std::move(child_); }
     bool eval(const EvalContext& ctx) override { return !child_->eval(ctx); }
@@ -54,6 +68,9 @@ private:
 // A field without a value (<NA>) fails every comparison, as in Falco.
 class ComparePredicate final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::Compare; }
+    FieldSlot* compare_field() const override { return field_.get(); }
+    const ValueMatcher* compare_matcher() const override { return matcher_.get(); }
     ComparePredicate(FieldSlotPtr field, std::unique_ptr<ValueMatcher> matcher)
         : field_(std::move(field)), matcher_(std::move(matcher))
     {
@@ -123,6 +140,9 @@ template <class Node> PredicatePtr flatten(std::vector<PredicatePtr> children)
 
 class SharedUse final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::Shared; }
+    std::vector<Predicate*> operands() const override { return {shared_->inner()}; }
+    const void* shared_identity() const override { return shared_.get(); }
     explicit SharedUse(std::shared_ptr<SharedPredicate> shared) : shared_(std::move(shared)) {}
     bool eval(const EvalContext& ctx) override { return shared_->eval(ctx); }
 
@@ -132,6 +152,8 @@ private:
 
 class EventTypeCheck final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::EventType; }
+    bool accepts_type(std::size_t type) const override { return type < accepted_.size() && accepted_[type]; }
     EventTypeCheck(std::vector<bool> accepted, const std::size_t* current_type)
         : accepted_(std::move(accepted)), current_type_(current_type)
     {

@@ -12,10 +12,27 @@
 
 namespace palisade::rules {
 
+// What the engine's per-event-type form (program.h) sees of a predicate.
+enum class PredicateKind { Leaf, Compare, And, Or, Not, Shared, EventType };
+
+class FieldSlot;
+
 class Predicate {
 public:
     virtual ~Predicate() = default;
     virtual bool eval(const EvalContext& ctx) = 0;
+
+    virtual PredicateKind kind() const { return PredicateKind::Leaf; }
+    // And, Or: the children in order; Not, Shared: the one operand.
+    virtual std::vector<Predicate*> operands() const { return {}; }
+    // EventType: whether an event whose type has this index passes.
+    virtual bool accepts_type(std::size_t) const { return false; }
+    // Shared: the same address for every use of one shared predicate.
+    virtual const void* shared_identity() const { return nullptr; }
+    // Compare (`field op literals`): holds when the field has values and
+    // the matcher accepts them.
+    virtual FieldSlot* compare_field() const { return nullptr; }
+    virtual const ValueMatcher* compare_matcher() const { return nullptr; }
 };
 using PredicatePtr = std::unique_ptr<Predicate>;
 
@@ -80,6 +97,7 @@ public:
         }
         return result_;
     }
+    Predicate* inner() const { return inner_.get(); }
 
 private:
     PredicatePtr inner_;

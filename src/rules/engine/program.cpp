@@ -1,0 +1,154 @@
+#include "rules/engine/program.h"
+
+namespace palisade::rules {
+
+RuleProgram::RuleProgram(const std::vector<Predicate*>& roots, std::size_t type_index) : type_(type_index)
+{
+    for (Predicate* root : roots)
+        count_uses(root);
+    // Built back to front: each rule's code continues at the next rule's.
+    std::uint32_t next = emit({Op::End});
+    for (std::size_t i = roots.size(); i-- > 0;) {
+        const std::uint32_t matched = emit({Op::Emit, static_cast<std::uint32_t>(i), next});
+        next = lower(roots[i], matched, next);
+    }
+    start_ = next;
+    uses_.clear();
+    slots_.clear();
+    constants_.clear();
+}
+
+void RuleProgram::count_uses(Predicate* p)
+{
+    if (p->kind() == PredicateKind::Shared && uses_[p->shared_identity()]++ > 0)
+        return;  // its operands were counted with its first use
+    for (Predicate* operand : p->operands())
+        count_uses(operand);
+}
+
+std::uint32_t RuleProgram::emit(Instruction instruction)
+{
+    code_.push_back(instruction);
+    return static_cast<std::uint32_t>(code_.size() - 1);
+}
+
+std::optional<bool> RuleProgram::constant(Predicate* p)
+{
+    if (auto known = constants_.find(p); known != constants_.end())
+        return known->second;
+    std::optional<bool> value;
+    switch (p->kind()) {
+    case PredicateKind::EventType:
+        value = p->accepts_type(type_);
+        break;
+    case PredicateKind::Not:
+        if (auto operand = constant(p->operands().front()))
+            value = !*operand;
+        break;
+    case PredicateKind::Shared:
+        value = constant(p->operands().front());
+        break;
+    case PredicateKind::And:
+    case PredicateKind::Or: {
+        // `x and false` is false whatever x is, `true and true` true; dually for or.
+        const bool absorbing = p->kind() == PredicateKind::Or;
+        bool all_neutral = true;
+        for (Predicate* operand : p->operands()) {
+            const auto v = constant(operand);
+            if (v && *v == absorbing) {
+                value = absorbing;
+                break;
+            }
+            all_neutral = all_neutral && v.has_value();
+        }
+        if (!value && all_neutral)
+            value = !absorbing;
+        break;
+    }
+    case PredicateKind::Compare:
+    case PredicateKind::Leaf:
+        break;
+    }
+    constants_.emplace(p, value);
+    return value;
+}
+
+std::uint32_t RuleProgram::lower(Predicate* p, std::uint32_t on_true, std::uint32_t on_false)
+{
+    // Both outcomes lead to the same place: the test need not run (it has
+    // no effect besides its outcome).
+    if (on_true == on_false)
+        return on_true;
+    if (const auto value = constant(p))
+        return *value ? on_true : on_false;
+    switch (p->kind()) {
+    case PredicateKind::Not:
+        return lower(p->operands().front(), on_false, on_true);
+    case PredicateKind::And:
+    case PredicateKind::Or: {
+        const bool is_and = p->kind() == PredicateKind::And;
+        const auto operands = p->operands();
+        std::uint32_t next = lower(operands.back(), on_true, on_false);
+        for (std::size_t i = operands.size() - 1; i-- > 0;)
+            next = is_and ? lower(operands[i], next, on_false) : lower(operands[i], on_true, next);
+        return next;
+    }
+    case PredicateKind::Shared: {
+        Predicate* operand = p->operands().front();
+        if (uses_[p->shared_identity()] < 2)
+            return lower(operand, on_true, on_false);
+        auto [slot, added] = slots_.try_emplace(p->shared_identity(), static_cast<std::uint32_t>(memo_.size()));
+        if (added)
+            memo_.emplace_back();
+        const std::uint32_t store_true = emit({Op::MemoStore, slot->second, on_true, 0, 1});
+        const std::uint32_t store_false = emit({Op::MemoStore, slot->second, on_false, 0, 0});
+        const std::uint32_t body = lower(operand, store_true, store_false);
+        return emit({Op::MemoCheck, slot->second, on_true, on_false, body});
+    }
+    case PredicateKind::Compare:
+        compares_.push_back({p->compare_field(), p->compare_matcher()});
+        return emit({Op::Compare, static_cast<std::uint32_t>(compares_.size() - 1), on_true, on_false});
+    case PredicateKind::Leaf:
+    case PredicateKind::EventType:
+        break;
+    }
+    leaves_.push_back(p);
+    return emit({Op::Leaf, static_cast<std::uint32_t>(leaves_.size() - 1), on_true, on_false});
+}
+
+void RuleProgram::match(const EvalContext& ctx, std::vector<std::uint32_t>& out)
+{
+    ++generation_;
+    std::uint32_t pc = start_;
+    for (;;) {
+        const Instruction& in = code_[pc];
+        switch (in.op) {
+        case Op::Compare: {
+            const Compare& compare = compares_[in.a];
+            const auto* values = compare.field->values(ctx);
+            pc = values && compare.matcher->match(*values) ? in.t : in.f;
+            break;
+        }
+        case Op::Leaf:
+            pc = leaves_[in.a]->eval(ctx) ? in.t : in.f;
+            break;
+        case Op::MemoCheck: {
+            const Memo& memo = memo_[in.a];
+            pc = memo.seen != generation_ ? in.b : memo.value ? in.t : in.f;
+            break;
+        }
+        case Op::MemoStore:
+            memo_[in.a] = {generation_, in.b != 0};
+            pc = in.t;
+            break;
+        case Op::Emit:
+            out.push_back(in.a);
+            pc = in.t;
+            break;
+        case Op::End:
+            return;
+        }
+    }
+}
+
+}  // namespace palisade::rules
