@@ -21,6 +21,18 @@ FieldArg to_field_arg(const FieldExpr& field)
     return arg;
 }
 
+// Fields whose values are built per event rather than read: formatted
+// event arguments and command lines, capability names, every ancestor.
+bool costly_field(const FieldExpr& field, const FieldInfo& info)
+{
+    static const std::set<std::string, std::less<>> built = {
+        "evt.arg",      "evt.args",     "evt.info",         "proc.cmdline",        "proc.args",
+        "proc.pcmdline", "proc.acmdline", "proc.exeline",   "thread.cap_permitted", "thread.cap_effective",
+        "thread.cap_inheritable"};
+    return !field.transformers.empty() || built.count(field.field) != 0 ||
+           (info.any_value && field.field.rfind("proc.a", 0) == 0 && !field.arg);
+}
+
 bool is_event_type_field(const FieldExpr& field) { return field.field == "evt.type" && field.transformers.empty(); }
 
 
@@ -157,6 +169,8 @@ FieldSlotPtr ConditionCompiler::field_slot(const FieldExpr& field, FieldType* ty
     if (!extractor)
         return nullptr;
     auto slot = std::make_shared<FieldSlot>(std::move(extractor), memoize_ ? generation_ : nullptr);
+    if (const FieldInfo* info = FieldCatalog::instance().find(field.field))
+        slot->set_costly(costly_field(field, *info));
     if (memoize_)
         fields_.emplace(key, BoundField{slot, *type, *list});
     return slot;

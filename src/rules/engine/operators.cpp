@@ -199,6 +199,10 @@ bool parse_literal(FieldType type, CompareOp op, const std::string& text, Litera
 class ScalarMatcher final : public ValueMatcher {
 public:
     ScalarMatcher(CompareOp op, Literal lit) : op_(op), lit_(std::move(lit)) {}
+    bool costly() const override
+    {
+        return op_ == CompareOp::Glob || op_ == CompareOp::IGlob || op_ == CompareOp::IContains;
+    }
     bool match(std::span<const FieldValue> values) const override
     {
         for (const auto& v : values)
@@ -306,6 +310,7 @@ std::unique_ptr<ValueMatcher> typed_scalar(CompareOp op, FieldType type, Literal
 class RegexMatcher final : public ValueMatcher {
 public:
     explicit RegexMatcher(const std::string& pattern) : re_(pattern, RE2::Quiet) {}
+    bool costly() const override { return true; }
     bool ok() const { return re_.ok(); }
     std::string error() const { return re_.error(); }
     bool match(std::span<const FieldValue> values) const override

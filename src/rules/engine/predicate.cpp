@@ -71,6 +71,7 @@ public:
     PredicateKind kind() const override { return PredicateKind::Compare; }
     FieldSlot* compare_field() const override { return field_.get(); }
     const ValueMatcher* compare_matcher() const override { return matcher_.get(); }
+    bool costly() const override { return field_->costly() || matcher_->costly(); }
     ComparePredicate(FieldSlotPtr field, std::unique_ptr<ValueMatcher> matcher)
         : field_(std::move(field)), matcher_(std::move(matcher))
     {
@@ -92,6 +93,7 @@ public:
         : lhs_(std::move(lhs)), op_(op), rhs_(std::move(rhs))
     {
     }
+    bool costly() const override { return lhs_->costly() || rhs_->costly(); }
     bool eval(const EvalContext& ctx) override
     {
         const auto* lhs = lhs_->values(ctx);
@@ -114,6 +116,7 @@ private:
 class ExistsPredicate final : public Predicate {
 public:
     explicit ExistsPredicate(FieldSlotPtr field) : field_(std::move(field)) {}
+    bool costly() const override { return field_->costly(); }
     bool eval(const EvalContext& ctx) override { return field_->values(ctx) != nullptr; }
 
 private:

@@ -33,6 +33,8 @@ public:
     // the matcher accepts them.
     virtual FieldSlot* compare_field() const { return nullptr; }
     virtual const ValueMatcher* compare_matcher() const { return nullptr; }
+    // Leaf, Compare: a dear check (see FieldSlot::costly, ValueMatcher::costly).
+    virtual bool costly() const { return false; }
 };
 using PredicatePtr = std::unique_ptr<Predicate>;
 
@@ -58,9 +60,14 @@ public:
         }
         return present_ ? &values_ : nullptr;
     }
+    // The field's values are built rather than read (command lines,
+    // formatted event arguments, ancestor walks, transformers).
+    bool costly() const { return costly_; }
+    void set_costly(bool costly) { costly_ = costly; }
 
 private:
     std::unique_ptr<Extractor> extractor_;
+    bool costly_ = false;
     const std::uint64_t* generation_;
     std::uint64_t seen_ = ~0ull;
     bool present_ = false;

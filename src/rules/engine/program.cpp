@@ -1,5 +1,7 @@
 #include "rules/engine/program.h"
 
+#include <algorithm>
+
 namespace palisade::rules {
 
 RuleProgram::RuleProgram(const std::vector<Predicate*>& roots, std::size_t type_index) : type_(type_index)
@@ -25,6 +27,33 @@ void RuleProgram::count_uses(Predicate* p)
     for (Predicate* operand : p->operands())
         count_uses(operand);
 }
+
+namespace {
+
+// A field check (possibly negated, possibly shared): its kind and cost.
+Predicate* leaf_of(Predicate* p)
+{
+    while (p->kind() == PredicateKind::Not || p->kind() == PredicateKind::Shared)
+        p = p->operands().front();
+    return p->kind() == PredicateKind::Compare || p->kind() == PredicateKind::Leaf ? p : nullptr;
+}
+
+bool costly_leaf(Predicate* p)
+{
+    const Predicate* leaf = leaf_of(p);
+    return leaf && leaf->costly();
+}
+
+// The operands of and/or in the order to test them: as written, but dear
+// field checks after the others (the result does not depend on the order).
+std::vector<Predicate*> test_order(Predicate* p)
+{
+    auto operands = p->operands();
+    std::stable_partition(operands.begin(), operands.end(), [](Predicate* o) { return !costly_leaf(o); });
+    return operands;
+}
+
+}  // namespace
 
 std::uint32_t RuleProgram::emit(Instruction instruction)
 {
@@ -87,7 +116,7 @@ std::uint32_t RuleProgram::lower(Predicate* p, std::uint32_t on_true, std::uint3
     case PredicateKind::And:
     case PredicateKind::Or: {
         const bool is_and = p->kind() == PredicateKind::And;
-        const auto operands = p->operands();
+        const auto operands = test_order(p);
         std::uint32_t next = lower(operands.back(), on_true, on_false);
         for (std::size_t i = operands.size() - 1; i-- > 0;)
             next = is_and ? lower(operands[i], next, on_false) : lower(operands[i], on_true, next);
