@@ -11,7 +11,7 @@ RuleProgram::RuleProgram(const std::vector<Predicate*>& roots, std::size_t type_
     // Built back to front: each rule's code continues at the next rule's.
     std::uint32_t next = emit({Op::End});
     for (std::size_t i = roots.size(); i-- > 0;) {
-        const std::uint32_t matched = emit({Op::Emit, static_cast<std::uint32_t>(i), next});
+        const std::uint32_t matched = emit(test(Op::Emit, static_cast<std::uint32_t>(i), next, next));
         next = lower(roots[i], matched, next);
     }
     start_ = next;
@@ -128,26 +128,30 @@ std::uint32_t RuleProgram::lower(Predicate* p, std::uint32_t on_true, std::uint3
             return lower(operand, on_true, on_false);
         auto [slot, added] = slots_.try_emplace(p->shared_identity(), static_cast<std::uint32_t>(memo_.size()));
         if (added)
-            memo_.emplace_back();
-        const std::uint32_t store_true = emit({Op::MemoStore, slot->second, on_true, 0, 1});
-        const std::uint32_t store_false = emit({Op::MemoStore, slot->second, on_false, 0, 0});
-        const std::uint32_t body = lower(operand, store_true, store_false);
-        return emit({Op::MemoCheck, slot->second, on_true, on_false, body});
+            memo_.push_back(kUnknown);
+        Instruction store_true = test(Op::MemoStore, slot->second, on_true, on_true);
+        store_true.b = kTrue;
+        Instruction store_false = test(Op::MemoStore, slot->second, on_false, on_false);
+        store_false.b = kFalse;
+        const std::uint32_t body = lower(operand, emit(store_true), emit(store_false));
+        Instruction check = test(Op::MemoCheck, slot->second, on_true, on_false);
+        check.next[kUnknown] = body;
+        return emit(check);
     }
     case PredicateKind::Compare:
         compares_.push_back({p->compare_field(), p->compare_matcher()});
-        return emit({Op::Compare, static_cast<std::uint32_t>(compares_.size() - 1), on_true, on_false});
+        return emit(test(Op::Compare, static_cast<std::uint32_t>(compares_.size() - 1), on_true, on_false));
     case PredicateKind::Leaf:
     case PredicateKind::EventType:
         break;
     }
     leaves_.push_back(p);
-    return emit({Op::Leaf, static_cast<std::uint32_t>(leaves_.size() - 1), on_true, on_false});
+    return emit(test(Op::Leaf, static_cast<std::uint32_t>(leaves_.size() - 1), on_true, on_false));
 }
 
 void RuleProgram::match(const EvalContext& ctx, std::vector<std::uint32_t>& out)
 {
-    ++generation_;
+    std::fill(memo_.begin(), memo_.end(), kUnknown);
     std::uint32_t pc = start_;
     for (;;) {
         const Instruction& in = code_[pc];
@@ -155,24 +159,22 @@ void RuleProgram::match(const EvalContext& ctx, std::vector<std::uint32_t>& out)
         case Op::Compare: {
             const Compare& compare = compares_[in.a];
             const auto* values = compare.field->values(ctx);
-            pc = values && compare.matcher->match(*values) ? in.t : in.f;
+            pc = in.next[values && compare.matcher->match(*values) ? kTrue : kFalse];
             break;
         }
         case Op::Leaf:
-            pc = leaves_[in.a]->eval(ctx) ? in.t : in.f;
+            pc = in.next[leaves_[in.a]->eval(ctx) ? kTrue : kFalse];
             break;
-        case Op::MemoCheck: {
-            const Memo& memo = memo_[in.a];
-            pc = memo.seen != generation_ ? in.b : memo.value ? in.t : in.f;
+        case Op::MemoCheck:
+            pc = in.next[memo_[in.a]];
             break;
-        }
         case Op::MemoStore:
-            memo_[in.a] = {generation_, in.b != 0};
-            pc = in.t;
+            memo_[in.a] = in.b;
+            pc = in.next[kTrue];
             break;
         case Op::Emit:
             out.push_back(in.a);
-            pc = in.t;
+            pc = in.next[kTrue];
             break;
         case Op::End:
             return;

@@ -44,24 +44,29 @@ public:
 
 private:
     enum class Op : std::uint8_t {
-        Compare,    // compares_[a] holds: go to t, else f
-        Leaf,       // leaves_[a]->eval() holds: go to t, else f
-        MemoCheck,  // memo_[a] known this event: go to t or f by its value; else go to b
-        MemoStore,  // memo_[a] = b (0 or 1); go to t
-        Emit,       // the rule at position a matched; go to t
+        Compare,    // compares_[a] holds: go to next[kTrue], else next[kFalse]
+        Leaf,       // leaves_[a]->eval() holds: likewise
+        MemoCheck,  // go to next[memo_[a]]: kUnknown (evaluate), kFalse or kTrue
+        MemoStore,  // memo_[a] = b; go to next[kTrue]
+        Emit,       // the rule at position a matched; go to next[kTrue]
         End,
     };
+    // A memo slot's state in this event, which is also the index of the
+    // successor a MemoCheck takes.
+    static constexpr std::uint8_t kUnknown = 0, kFalse = 1, kTrue = 2;
     struct Instruction {
         Op op;
-        std::uint32_t a = 0, t = 0, f = 0, b = 0;
+        std::uint8_t b = 0;
+        std::uint32_t a = 0;
+        std::uint32_t next[3] = {};  // by kUnknown, kFalse, kTrue
     };
+    static Instruction test(Op op, std::uint32_t a, std::uint32_t on_true, std::uint32_t on_false)
+    {
+        return {op, 0, a, {0, on_false, on_true}};
+    }
     struct Compare {
         FieldSlot* field;
         const ValueMatcher* matcher;
-    };
-    struct Memo {
-        std::uint64_t seen = 0;
-        bool value = false;
     };
 
     void count_uses(Predicate* p);
@@ -78,8 +83,7 @@ private:
     std::uint32_t start_ = 0;
     std::vector<Compare> compares_;
     std::vector<Predicate*> leaves_;
-    std::vector<Memo> memo_;
-    std::uint64_t generation_ = 1;  // Memo::seen starts at 0: nothing known
+    std::vector<std::uint8_t> memo_;  // by slot: kUnknown, kFalse or kTrue; cleared per event
 
     // While lowering: uses of each shared predicate in this type's rules,
     // the memo slot given to it, and constants worked out.
