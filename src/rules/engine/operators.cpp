@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <unordered_set>
 
 #include <fmt/format.h>
 #include <re2/re2.h>
@@ -240,9 +239,17 @@ private:
     Test test_;
 };
 
+// The first bytes are compared here: most unequal values differ there,
+// without a call to memcmp.
 bool same_text(std::string_view a, std::string_view b)
 {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
+    return a.size() == b.size() && (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
+}
+
+bool starts_with(std::string_view s, std::string_view prefix)
+{
+    return s.size() >= prefix.size() &&
+           (prefix.empty() || (s[0] == prefix[0] && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0));
 }
 
 // The common scalar comparisons, specialised; nullptr for the others.
@@ -260,9 +267,7 @@ std::unique_ptr<ValueMatcher> typed_scalar(CompareOp op, FieldType type, Literal
         case CompareOp::Ne: return make([](V v, L l) { return !same_text(v.str, l.text); });
         case CompareOp::StartsWith:
         case CompareOp::BStartsWith:
-            return make([](V v, L l) {
-                return v.str.size() >= l.text.size() && std::memcmp(v.str.data(), l.text.data(), l.text.size()) == 0;
-            });
+            return make([](V v, L l) { return starts_with(v.str, l.text); });
         case CompareOp::EndsWith:
             return make([](V v, L l) {
                 return v.str.size() >= l.text.size() &&
@@ -342,23 +347,80 @@ bool set_match(std::span<const FieldValue> values, bool all, IsMember is_member)
     return all;
 }
 
-// `in` / `intersects` over strings: a hash set of views into owned strings.
+// A set of strings for `in` / `intersects`: open addressing over views into
+// owned strings, hashed from the length and the first and last 8 bytes
+// (paths and names differ there; a collision only costs a comparison).
+class StringSet {
+public:
+    explicit StringSet(const std::vector<std::string>& items) : owned_(items)
+    {
+        std::size_t capacity = 8;
+        while (capacity < owned_.size() * 2)
+            capacity *= 2;
+        slots_.resize(capacity);
+        mask_ = capacity - 1;
+        for (const auto& item : owned_)
+            if (!contains(item))
+                insert(item);
+    }
+    bool contains(std::string_view s) const
+    {
+        const std::uint64_t h = hash(s);
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+            const Slot& slot = slots_[i];
+            if (!slot.used)
+                return false;
+            if (slot.hash == h && slot.text.size() == s.size() &&
+                std::memcmp(slot.text.data(), s.data(), s.size()) == 0)
+                return true;
+        }
+    }
+
+private:
+    struct Slot {
+        std::uint64_t hash = 0;
+        std::string_view text;
+        bool used = false;
+    };
+    static std::uint64_t hash(std::string_view s)
+    {
+        std::uint64_t head = 0, tail = 0;
+        if (s.size() >= 8) {
+            std::memcpy(&head, s.data(), 8);
+            std::memcpy(&tail, s.data() + s.size() - 8, 8);
+        } else {
+            for (std::size_t i = 0; i < s.size(); ++i)
+                head |= std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
+        }
+        std::uint64_t h = (head ^ (tail * 0x9E3779B97F4A7C15ull) ^ s.size()) * 0xff51afd7ed558ccdull;
+        return h ^ (h >> 29);
+    }
+    void insert(std::string_view s)
+    {
+        const std::uint64_t h = hash(s);
+        std::size_t i = h & mask_;
+        while (slots_[i].used)
+            i = (i + 1) & mask_;
+        slots_[i] = {h, s, true};
+    }
+
+    std::vector<std::string> owned_;  // never resized after construction: slots view into it
+    std::vector<Slot> slots_;
+    std::size_t mask_ = 0;
+};
+
+// `in` / `intersects` over strings.
 class StringSetMatcher final : public ValueMatcher {
 public:
-    StringSetMatcher(CompareOp op, const std::vector<std::string>& items) : all_(op == CompareOp::In), owned_(items)
-    {
-        for (const auto& s : owned_)
-            set_.insert(s);
-    }
+    StringSetMatcher(CompareOp op, const std::vector<std::string>& items) : all_(op == CompareOp::In), set_(items) {}
     bool match(std::span<const FieldValue> values) const override
     {
-        return set_match(values, all_, [&](const FieldValue& v) { return set_.count(v.str) != 0; });
+        return set_match(values, all_, [&](const FieldValue& v) { return set_.contains(v.str); });
     }
 
 private:
     bool all_;  // `in` on a list field needs every value; `intersects` any
-    std::vector<std::string> owned_;
-    std::unordered_set<std::string_view> set_;
+    StringSet set_;
 };
 
 // `in` / `intersects` for numbers, booleans and addresses: few values, so
