@@ -252,6 +252,47 @@ bool starts_with(std::string_view s, std::string_view prefix)
            (prefix.empty() || (s[0] == prefix[0] && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0));
 }
 
+// `contains` on strings: Boyer-Moore-Horspool with the skip table built
+// once, which steps over most of a path instead of stopping at every '/'.
+class ContainsMatcher final : public ValueMatcher {
+public:
+    explicit ContainsMatcher(Literal lit) : lit_(std::move(lit))
+    {
+        const std::string& needle = lit_.text;
+        const std::size_t m = std::min<std::size_t>(needle.size(), 255);
+        std::fill(std::begin(skip_), std::end(skip_), static_cast<std::uint8_t>(m));
+        for (std::size_t i = 0; i + 1 < m; ++i)
+            skip_[static_cast<unsigned char>(needle[i])] = static_cast<std::uint8_t>(m - 1 - i);
+    }
+    bool match(std::span<const FieldValue> values) const override
+    {
+        for (const auto& v : values)
+            if (v.type == FieldType::String ? contains(v.str) : compare_literal(CompareOp::Contains, v, lit_))
+                return true;
+        return false;
+    }
+
+private:
+    bool contains(std::string_view hay) const
+    {
+        const std::string_view needle = lit_.text;
+        const std::size_t m = needle.size(), n = hay.size();
+        if (m < 2 || m > 255)
+            return hay.find(needle) != std::string_view::npos;
+        const char last = needle[m - 1];
+        for (std::size_t i = 0; i + m <= n;) {
+            const char c = hay[i + m - 1];
+            if (c == last && std::memcmp(hay.data() + i, needle.data(), m - 1) == 0)
+                return true;
+            i += skip_[static_cast<unsigned char>(c)];
+        }
+        return false;
+    }
+
+    Literal lit_;
+    std::uint8_t skip_[256];
+};
+
 // The common scalar comparisons, specialised; nullptr for the others.
 std::unique_ptr<ValueMatcher> typed_scalar(CompareOp op, FieldType type, Literal& lit)
 {
@@ -275,7 +316,7 @@ std::unique_ptr<ValueMatcher> typed_scalar(CompareOp op, FieldType type, Literal
             });
         case CompareOp::Contains:
         case CompareOp::BContains:
-            return make([](V v, L l) { return v.str.find(l.text) != std::string_view::npos; });
+            return std::make_unique<ContainsMatcher>(std::move(lit));
         default: return nullptr;
         }
     // As compare_numbers(): the literal's value in the field's signedness.

@@ -157,9 +157,10 @@ TEST(Operators, CompiledMatchersAgreeWithTheGeneralComparison)
     };
     const std::vector<Case> cases = {
         {FieldType::String,
-         {"", "/etc", "/etc/", "bash", "sh", "tc/sh", "/etc/shadow", "SHADOW", "a"},
+         {"", "/etc", "/etc/", "bash", "sh", "tc/sh", "/etc/shadow", "SHADOW", "a", "/.ssh/", "hb", "etc/etc/s"},
          {str(""), str("/etc"), str("/etc/shadow"), str("/etc2"), str("bash"), str("sh"), str("/bin/sh"),
-          str("ba"), str("a"), str("/ETC/SHADOW")}},
+          str("ba"), str("a"), str("/ETC/SHADOW"), str("x/etc/etc/shadow"), str("/et/etc"), str("shsh"),
+          str("bashbash"), str("/home/u/.ssh/id"), str("tc/s")}},
         {FieldType::Int,
          {"0", "-1", "1", "100", "-100", "0x10", "9223372036854775807"},
          {FieldValue::int64(0), FieldValue::int64(-1), FieldValue::int64(1), FieldValue::int64(16),
