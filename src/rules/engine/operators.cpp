@@ -429,6 +429,11 @@ private:
         if (s.size() >= 8) {
             std::memcpy(&head, s.data(), 8);
             std::memcpy(&tail, s.data() + s.size() - 8, 8);
+        } else if (s.size() >= 4) {  // two overlapping 4-byte loads
+            std::uint32_t first, last;
+            std::memcpy(&first, s.data(), 4);
+            std::memcpy(&last, s.data() + s.size() - 4, 4);
+            head = first | std::uint64_t{last} << 32;
         } else {
             for (std::size_t i = 0; i < s.size(); ++i)
                 head |= std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
