@@ -238,6 +238,13 @@ PredicatePtr ConditionCompiler::compile_compare(const CompareExpr& compare, cons
     auto matcher = ValueMatcher::compile(effective, type, list, operand_values(compare.rhs), &message);
     if (!matcher)
         return fail(fmt::format("{} {}: {}", compare.lhs.name(), compare.op, message), where);
+    // A field with one value on every event (evt.dir): decided here. The
+    // reference form (no memoize) keeps the check, so tests compare both.
+    if (const auto value = same_on_every_event(compare.lhs.field);
+        value && memoize_ && !none_equal && compare.lhs.transformers.empty() && !compare.lhs.arg) {
+        const FieldValue v = FieldValue::string(*value);
+        return make_constant(type == FieldType::String && matcher->match(std::span(&v, 1)));
+    }
     if (!none_equal)
         return make_compare(std::move(field), std::move(matcher));
     // A field without a value fails `!=` as every comparison does.

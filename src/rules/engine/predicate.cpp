@@ -171,6 +171,17 @@ private:
     const std::size_t* current_type_;
 };
 
+class ConstantPredicate final : public Predicate {
+public:
+    explicit ConstantPredicate(bool value) : value_(value) {}
+    PredicateKind kind() const override { return PredicateKind::EventType; }
+    bool accepts_type(std::size_t) const override { return value_; }
+    bool eval(const EvalContext&) override { return value_; }
+
+private:
+    bool value_;
+};
+
 enum class Transform { ToLower, ToUpper, B64, Basename, Len };
 
 bool base64_decode(std::string_view in, std::string& out)
@@ -318,6 +329,8 @@ PredicatePtr make_event_type_check(std::vector<bool> accepted, const std::size_t
 {
     return std::make_unique<EventTypeCheck>(std::move(accepted), current_type);
 }
+
+PredicatePtr make_constant(bool value) { return std::make_unique<ConstantPredicate>(value); }
 
 PredicatePtr make_shared_use(std::shared_ptr<SharedPredicate> shared)
 {

@@ -120,6 +120,9 @@ PredicatePtr make_shared_use(std::shared_ptr<SharedPredicate> shared);
 // looked up once for the event (`*current_type`, an index into
 // falco_event_types()).
 PredicatePtr make_event_type_check(std::vector<bool> accepted, const std::size_t* current_type);
+// A check decided when compiled (on a field with the same value on every
+// event): seen by the engine's program like an evt.type check of every type.
+PredicatePtr make_constant(bool value);
 
 // Wraps an extractor with Falco's transformers, applied innermost first
 // (`tolower(b64(x))` decodes, then lowers). `names` is outermost first, as

@@ -107,6 +107,11 @@ public:
     std::unique_ptr<Extractor> bind(std::string_view name, const FieldArg& arg, std::string* error) const;
 };
 
+// The value of a field (without argument or transformer) that is the same
+// on every event, such as evt.dir; nullopt for every other field. Checks on
+// it can be decided when a rule is compiled.
+std::optional<std::string_view> same_on_every_event(std::string_view field);
+
 // Falco's evt.type name for an event: "execve", "clone", "procexit",
 // "openat", "connect", ... (the syscall's name for syscall events).
 std::string_view falco_event_type(const Event& event);
