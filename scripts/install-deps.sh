@@ -10,8 +10,9 @@ packages=(
   clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
   # libraries
   libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libre2-dev libcpp-httplib-dev
-  # tests and benchmarks (libclang-rt: libFuzzer and the sanitizers for clang)
-  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
+  # tests and benchmarks (libclang-rt: libFuzzer and the sanitizers for clang; valgrind:
+  # bench/rules_instructions.sh counts instructions per event with callgrind)
+  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev valgrind
   # kernel tests use these tools
   procps iproute2 bsdutils
   # container tests: podman with runc (crun refuses some hosts' cgroups), catatonit for
