@@ -192,9 +192,9 @@ const RuleEngine::TypeEntry& RuleEngine::type_entry(const Event& event)
             std::vector<Predicate*> roots;
             for (const CompiledRule* rule : *entry->candidates)
                 roots.push_back(rule->condition.get());
-            program = std::make_unique<RuleProgram>(roots, entry->index);
+            program = std::make_unique<RuleProgram>(roots, entry->index, options_.max_program_instructions);
         }
-        entry->program = program.get();
+        entry->program = program->usable() ? program.get() : nullptr;
     }
     entry->resolved = true;
     return *entry;
@@ -207,13 +207,13 @@ void RuleEngine::match(const EvalContext& ctx, std::vector<CompiledRule*>& out)
     const TypeEntry& type = type_entry(ctx.event);
     current_type_ = type.index;
     memo_.reset();
-    if (!type.program) {  // the reference form: each rule's tree as compiled
+    const EvalContext memoized{ctx.event, ctx.cache, ctx.process, options_.memoize ? &memo_ : nullptr};
+    if (!type.program) {  // each rule's tree as compiled (shared parts memoized when memoize is on)
         for (CompiledRule* rule : *type.candidates)
-            if (rule->condition->eval(ctx))
+            if (rule->condition->eval(memoized))
                 out.push_back(rule);
         return;
     }
-    const EvalContext memoized{ctx.event, ctx.cache, ctx.process, &memo_};
     positions_.clear();
     type.program->match(memoized, positions_);
     for (const std::uint32_t position : positions_)

@@ -45,6 +45,9 @@ struct EngineOptions {
     // once. Off, every rule is evaluated on its own as written: the
     // reference the shared form is tested against.
     bool memoize = true;
+    // An event type whose rules lower into more instructions than this is
+    // evaluated by walking the rules' trees (see RuleProgram::usable).
+    std::size_t max_program_instructions = RuleProgram::kMaxInstructions;
 };
 
 class RuleEngine {

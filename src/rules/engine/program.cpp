@@ -4,7 +4,8 @@
 
 namespace palisade::rules {
 
-RuleProgram::RuleProgram(const std::vector<Predicate*>& roots, std::size_t type_index) : type_(type_index)
+RuleProgram::RuleProgram(const std::vector<Predicate*>& roots, std::size_t type_index, std::size_t max_instructions)
+    : type_(type_index), max_instructions_(max_instructions)
 {
     for (Predicate* root : roots)
         count_uses(root);
@@ -18,6 +19,10 @@ RuleProgram::RuleProgram(const std::vector<Predicate*>& roots, std::size_t type_
     uses_.clear();
     slots_.clear();
     constants_.clear();
+    if (code_.size() > max_instructions_) {
+        code_.clear();
+        code_.shrink_to_fit();
+    }
 }
 
 void RuleProgram::count_uses(Predicate* p)
@@ -105,8 +110,9 @@ std::optional<bool> RuleProgram::constant(Predicate* p)
 std::uint32_t RuleProgram::lower(Predicate* p, std::uint32_t on_true, std::uint32_t on_false)
 {
     // Both outcomes lead to the same place: the test need not run (it has
-    // no effect besides its outcome).
-    if (on_true == on_false)
+    // no effect besides its outcome). Past the size limit nothing is added:
+    // the program is dropped.
+    if (on_true == on_false || code_.size() > max_instructions_)
         return on_true;
     if (const auto value = constant(p))
         return *value ? on_true : on_false;

@@ -34,13 +34,20 @@ class RuleProgram {
 public:
     // `roots`: the conditions of the rules an event of type `type_index`
     // is matched against, in order.
-    RuleProgram(const std::vector<Predicate*>& roots, std::size_t type_index);
+    RuleProgram(const std::vector<Predicate*>& roots, std::size_t type_index,
+                std::size_t max_instructions = kMaxInstructions);
 
     // Appends to `out` the positions (in `roots`) of the conditions that
     // hold, in order.
     void match(const EvalContext& ctx, std::vector<std::uint32_t>& out);
 
     std::size_t instructions() const { return code_.size(); }
+    // False when the rules would need more than max_instructions (a macro
+    // is copied into every place it is used, so macros that use each other
+    // several times over could grow without bound): the engine then walks
+    // the rules' trees instead.
+    bool usable() const { return !code_.empty(); }
+    static constexpr std::size_t kMaxInstructions = 1 << 17;
 
 private:
     enum class Op : std::uint8_t {
@@ -79,6 +86,7 @@ private:
     std::optional<bool> constant(Predicate* p);
 
     std::size_t type_;
+    std::size_t max_instructions_;
     std::vector<Instruction> code_;
     std::uint32_t start_ = 0;
     std::vector<Compare> compares_;

@@ -227,7 +227,7 @@ private:
     std::vector<std::uint32_t> pids_;
 };
 
-std::vector<std::string> fired(RuleEngine& engine, World& world, const Event& ev)
+std::vector<std::string> fired_names(RuleEngine& engine, World& world, const Event& ev)
 {
     std::vector<CompiledRule*> matched;
     engine.match({ev, world.cache, world.cache.find_pid(ev.tgid)}, matched);
@@ -245,8 +245,8 @@ std::map<std::string, int> expect_same_alerts(Engines& e, EventMaker& maker)
     for (int pass = 0; pass < 2; ++pass)
         for (std::size_t i = 0; i < maker.events.size(); ++i) {
             const Event& ev = maker.events[i];
-            const auto fast = fired(*e.fast, maker.world, ev);
-            const auto reference = fired(*e.reference, maker.world, ev);
+            const auto fast = fired_names(*e.fast, maker.world, ev);
+            const auto reference = fired_names(*e.reference, maker.world, ev);
             EXPECT_EQ(fast, reference) << "event " << i << " (" << falco_event_type(ev) << ", pid " << ev.tgid
                                        << ")";
             if (pass == 0)
@@ -400,6 +400,64 @@ TEST(EngineEquivalence, FdFieldsReadTheSameThroughTheMemo)
             }
         }
     }
+}
+
+}  // namespace
+}  // namespace palisade::rules
+
+namespace palisade::rules {
+namespace {
+
+// Macros that use the one before twice: as a tree each is compiled once,
+// but copied into every place of use its code doubles with each level. Past
+// a size limit the engine walks the trees for that event type instead.
+std::string doubling_macros(int levels)
+{
+    std::string yaml = "- macro: m0\n  condition: proc.name = bash\n";
+    for (int k = 1; k <= levels; ++k)
+        yaml += "- macro: m" + std::to_string(k) + "\n  condition: m" + std::to_string(k - 1) +
+                " or (fd.num < 0 and m" + std::to_string(k - 1) + ")\n";
+    return yaml + "- rule: deep\n  desc: d\n  condition: evt.type in (openat, connect) and m" +
+           std::to_string(levels) + "\n  output: o\n  priority: INFO\n";
+}
+
+// The tree walk taken past the limit fires what the reference does.
+TEST(EngineEquivalence, RulesTooLargeToLowerAreWalkedAsTrees)
+{
+    RuleLoader loader;
+    loader.load_string("deep.yaml", doubling_macros(8));
+    const RuleSet set = loader.finish();
+    std::vector<Diagnostic> diagnostics;
+    Engines e;
+    e.fast = RuleEngine::build(set, &diagnostics, EngineOptions{.max_program_instructions = 50});
+    e.reference = RuleEngine::build(set, &diagnostics, EngineOptions{.memoize = false});
+    ASSERT_TRUE(diagnostics.empty());
+    EventMaker maker;
+    const auto fired_count = expect_same_alerts(e, maker);
+    EXPECT_GT(fired_count.count("deep") ? fired_count.at("deep") : 0, 0);
+}
+
+// With the default limit, 16 levels (2^16 copies) are refused quickly and
+// still fire exactly on bash's opens and connects.
+TEST(EngineEquivalence, DoublingMacrosStayBounded)
+{
+    RuleLoader loader;
+    loader.load_string("deep.yaml", doubling_macros(16));
+    const RuleSet set = loader.finish();
+    std::vector<Diagnostic> diagnostics;
+    auto engine = RuleEngine::build(set, &diagnostics);
+    ASSERT_TRUE(diagnostics.empty());
+    EventMaker maker;
+    int fired = 0;
+    for (const Event& ev : maker.events) {
+        const auto type = falco_event_type(ev);
+        const Process* process = maker.world.cache.find_pid(ev.tgid);
+        const bool expected = (type == "openat" || type == "connect") && process && process->comm == "bash";
+        const auto names = fired_names(*engine, maker.world, ev);
+        EXPECT_EQ(!names.empty(), expected) << type << " pid " << ev.tgid;
+        fired += !names.empty();
+    }
+    EXPECT_GT(fired, 0);
 }
 
 }  // namespace
