@@ -12,8 +12,9 @@ packages=(
   libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libre2-dev libcpp-httplib-dev
   # the CRI client: gRPC and protobuf, and the compilers for its stubs
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  # tests and benchmarks (libclang-rt: libFuzzer and the sanitizers for clang)
-  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
+  # tests and benchmarks (libclang-rt: libFuzzer and the sanitizers for clang; valgrind:
+  # bench/rules_instructions.sh counts instructions per event with callgrind)
+  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev valgrind
   # kernel tests use these tools
   procps iproute2 bsdutils openssl
   # the USDT policy test builds a program with probes (sys/sdt.h)

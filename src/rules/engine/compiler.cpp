@@ -21,6 +21,18 @@ FieldArg to_field_arg(const FieldExpr& field)
     return arg;
 }
 
+// Fields whose values are built per event rather than read: formatted
+// event arguments and command lines, capability names, every ancestor.
+bool costly_field(const FieldExpr& field, const FieldInfo& info)
+{
+    static const std::set<std::string, std::less<>> built = {
+        "evt.arg",      "evt.args",     "evt.info",         "proc.cmdline",        "proc.args",
+        "proc.pcmdline", "proc.acmdline", "proc.exeline",   "thread.cap_permitted", "thread.cap_effective",
+        "thread.cap_inheritable"};
+    return !field.transformers.empty() || built.count(field.field) != 0 ||
+           (info.any_value && field.field.rfind("proc.a", 0) == 0 && !field.arg);
+}
+
 bool is_event_type_field(const FieldExpr& field) { return field.field == "evt.type" && field.transformers.empty(); }
 
 
@@ -37,13 +49,15 @@ std::set<std::string> complement(const std::set<std::string>& of)
 
 ConditionCompiler::ConditionCompiler(const std::map<std::string, const Expr*>& macros,
                                      const std::map<std::string, std::vector<std::string>>& lists,
-                                     const std::uint64_t* generation, const std::size_t* current_type)
-    : macros_(macros), lists_(lists), generation_(generation), current_type_(current_type)
+                                     const std::uint64_t* generation, const std::size_t* current_type, bool memoize)
+    : macros_(macros), lists_(lists), generation_(generation), current_type_(current_type), memoize_(memoize)
 {
 }
 
 PredicatePtr ConditionCompiler::share(const std::string& key, const std::function<PredicatePtr()>& compile_once)
 {
+    if (!memoize_)
+        return compile_once();
     auto found = shared_.find(key);
     if (found == shared_.end()) {
         auto compiled = compile_once();
@@ -118,7 +132,7 @@ PredicatePtr ConditionCompiler::compile_node(const Expr& expr, CompileError* err
         FieldType type;
         bool list;
         std::string message;
-        auto field = bind_field(expr.as<UnaryExpr>()->lhs, &type, &list, &message);
+        auto field = field_slot(expr.as<UnaryExpr>()->lhs, &type, &list, &message);
         return field ? make_exists(std::move(field)) : fail(message, expr.where);
     }
     }
@@ -139,6 +153,27 @@ std::unique_ptr<Extractor> ConditionCompiler::bind_field(const FieldExpr& field,
     *type = info->type;
     *list = info->list;
     return apply_transformers(std::move(extractor), type, field.transformers, error);
+}
+
+FieldSlotPtr ConditionCompiler::field_slot(const FieldExpr& field, FieldType* type, bool* list, std::string* error)
+{
+    const std::string key = memoize_ ? to_string(field) : std::string();
+    if (memoize_) {
+        if (auto found = fields_.find(key); found != fields_.end()) {
+            *type = found->second.type;
+            *list = found->second.list;
+            return found->second.slot;
+        }
+    }
+    auto extractor = bind_field(field, type, list, error);
+    if (!extractor)
+        return nullptr;
+    auto slot = std::make_shared<FieldSlot>(std::move(extractor), memoize_ ? generation_ : nullptr);
+    if (const FieldInfo* info = FieldCatalog::instance().find(field.field))
+        slot->set_costly(costly_field(field, *info));
+    if (memoize_)
+        fields_.emplace(key, BoundField{slot, *type, *list});
+    return slot;
 }
 
 // evt.type = X, != X, in (...): answered from the type the engine looked up
@@ -174,14 +209,14 @@ PredicatePtr ConditionCompiler::compile_compare(const CompareExpr& compare, cons
     FieldType type;
     bool list;
     std::string message;
-    auto field = bind_field(compare.lhs, &type, &list, &message);
+    auto field = field_slot(compare.lhs, &type, &list, &message);
     if (!field)
         return fail(message, compare.lhs.where);
 
     if (const auto* rhs_field = std::get_if<FieldExpr>(&compare.rhs)) {
         FieldType rhs_type;
         bool rhs_list;
-        auto rhs = bind_field(*rhs_field, &rhs_type, &rhs_list, &message);
+        auto rhs = field_slot(*rhs_field, &rhs_type, &rhs_list, &message);
         if (!rhs)
             return fail(message, rhs_field->where);
         return make_compare_fields(std::move(field), *op, std::move(rhs));
@@ -203,11 +238,18 @@ PredicatePtr ConditionCompiler::compile_compare(const CompareExpr& compare, cons
     auto matcher = ValueMatcher::compile(effective, type, list, operand_values(compare.rhs), &message);
     if (!matcher)
         return fail(fmt::format("{} {}: {}", compare.lhs.name(), compare.op, message), where);
+    // A field with one value on every event (evt.dir): decided here. The
+    // reference form (no memoize) keeps the check, so tests compare both.
+    if (const auto value = same_on_every_event(compare.lhs.field);
+        value && memoize_ && !none_equal && compare.lhs.transformers.empty() && !compare.lhs.arg) {
+        const FieldValue v = FieldValue::string(*value);
+        return make_constant(type == FieldType::String && matcher->match(std::span(&v, 1)));
+    }
     if (!none_equal)
         return make_compare(std::move(field), std::move(matcher));
     // A field without a value fails `!=` as every comparison does.
     std::vector<PredicatePtr> both;
-    both.push_back(make_exists(bind_field(compare.lhs, &type, &list, &message)));
+    both.push_back(make_exists(field_slot(compare.lhs, &type, &list, &message)));
     both.push_back(make_not(make_compare(std::move(field), std::move(matcher))));
     return make_and(std::move(both));
 }

@@ -34,9 +34,12 @@ public:
     // `generation` is the engine's per-event counter: checks and macros that
     // recur across rules are compiled once and evaluated once per event.
     // `current_type` is where the engine puts each event's type index.
+    // Without `memoize` nothing is shared: every macro use, check and field
+    // read is evaluated where it stands (the reference the shared form is
+    // tested against).
     ConditionCompiler(const std::map<std::string, const Expr*>& macros,
                       const std::map<std::string, std::vector<std::string>>& lists,
-                      const std::uint64_t* generation, const std::size_t* current_type);
+                      const std::uint64_t* generation, const std::size_t* current_type, bool memoize = true);
 
     PredicatePtr compile(const Expr& condition, CompileError* error);
     EventTypeSet event_types(const Expr& condition) const;
@@ -44,6 +47,9 @@ public:
     // A field reference (in a condition or an output) bound to its extractor,
     // transformers applied; `type` receives the resulting value type.
     std::unique_ptr<Extractor> bind_field(const FieldExpr& field, FieldType* type, bool* list, std::string* error) const;
+    // The same for a condition: one slot per distinct field (transformers
+    // and argument included), read at most once per event when memoizing.
+    FieldSlotPtr field_slot(const FieldExpr& field, FieldType* type, bool* list, std::string* error);
 
 private:
     PredicatePtr compile_node(const Expr& expr, CompileError* error);
@@ -59,7 +65,14 @@ private:
     const std::map<std::string, std::vector<std::string>>& lists_;
     const std::uint64_t* generation_;
     const std::size_t* current_type_;
+    bool memoize_;
     std::map<std::string, std::shared_ptr<SharedPredicate>> shared_;
+    struct BoundField {
+        FieldSlotPtr slot;
+        FieldType type;
+        bool list;
+    };
+    std::map<std::string, BoundField> fields_;
     std::vector<std::string> expanding_;  // macro names being expanded, for cycles
     std::string current_macro_;
 };

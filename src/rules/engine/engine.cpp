@@ -8,6 +8,7 @@
 #include "output/json_writer.h"
 #include "output/format.h"
 #include "rules/condition/parser.h"
+#include "rules/fields/field_spec.h"
 
 namespace palisade::rules {
 namespace {
@@ -43,10 +44,12 @@ void append_value(const FieldValue& v, std::string& out)
 
 }  // namespace
 
-std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Diagnostic>* diagnostics)
+std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Diagnostic>* diagnostics,
+                                              EngineOptions options)
 {
     using Severity = Diagnostic::Severity;
     auto engine = std::unique_ptr<RuleEngine>(new RuleEngine());
+    engine->options_ = options;
 
     std::vector<std::pair<std::string, std::vector<std::string>>> raw_lists;
     for (const auto& list : set.lists)
@@ -74,7 +77,7 @@ std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Di
     const auto& types = falco_event_types();
     for (std::size_t i = 0; i < types.size(); ++i)
         engine->type_index_.emplace(types[i], i);
-    ConditionCompiler compiler(macros, lists, &engine->generation_, &engine->current_type_);
+    ConditionCompiler compiler(macros, lists, &engine->generation_, &engine->current_type_, options.memoize);
     std::size_t order = 0;
     for (const auto& def : set.rules) {
         if (!def.enabled || def.skipped)
@@ -160,18 +163,61 @@ std::unique_ptr<RuleEngine> RuleEngine::build(const RuleSet& set, std::vector<Di
     return engine;
 }
 
+const RuleEngine::TypeEntry& RuleEngine::type_entry(const Event& event)
+{
+    TypeEntry* entry = &other_entry_;
+    if (std::holds_alternative<ExecData>(event.data)) {
+        entry = &exec_entry_;
+    } else if (std::holds_alternative<ForkData>(event.data)) {
+        entry = &fork_entry_;
+    } else if (std::holds_alternative<ExitData>(event.data)) {
+        entry = &exit_entry_;
+    } else if (const auto nr = fields::syscall_number(event); nr && *nr < 4096) {
+        if (entries_by_syscall_.size() <= *nr)
+            entries_by_syscall_.resize(*nr + 1);
+        entry = &entries_by_syscall_[*nr];
+    }
+    if (entry->resolved && entry != &other_entry_)
+        return *entry;
+    const std::string_view type = falco_event_type(event);
+    const auto index = type_index_.find(type);
+    entry->index = index != type_index_.end() ? index->second : type_index_.size();
+    const auto found = by_type_.find(type);
+    entry->candidates = found != by_type_.end() ? &found->second : &any_type_;
+    if (options_.memoize) {
+        if (programs_.size() <= entry->index)
+            programs_.resize(entry->index + 1);
+        auto& program = programs_[entry->index];
+        if (!program) {
+            std::vector<Predicate*> roots;
+            for (const CompiledRule* rule : *entry->candidates)
+                roots.push_back(rule->condition.get());
+            program = std::make_unique<RuleProgram>(roots, entry->index, options_.max_program_instructions);
+        }
+        entry->program = program->usable() ? program.get() : nullptr;
+    }
+    entry->resolved = true;
+    return *entry;
+}
+
 void RuleEngine::match(const EvalContext& ctx, std::vector<CompiledRule*>& out)
 {
     out.clear();
     ++generation_;
-    const std::string_view type = falco_event_type(ctx.event);
-    const auto index = type_index_.find(type);
-    current_type_ = index != type_index_.end() ? index->second : type_index_.size();
-    auto found = by_type_.find(type);
-    const auto& candidates = found != by_type_.end() ? found->second : any_type_;
-    for (CompiledRule* rule : candidates)
-        if (rule->condition->eval(ctx))
-            out.push_back(rule);
+    const TypeEntry& type = type_entry(ctx.event);
+    current_type_ = type.index;
+    memo_.reset();
+    const EvalContext memoized{ctx.event, ctx.cache, ctx.process, options_.memoize ? &memo_ : nullptr};
+    if (!type.program) {  // each rule's tree as compiled (shared parts memoized when memoize is on)
+        for (CompiledRule* rule : *type.candidates)
+            if (rule->condition->eval(memoized))
+                out.push_back(rule);
+        return;
+    }
+    positions_.clear();
+    type.program->match(memoized, positions_);
+    for (const std::uint32_t position : positions_)
+        out.push_back((*type.candidates)[position]);
 }
 
 std::set<std::string> RuleEngine::event_types() const

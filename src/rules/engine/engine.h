@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "rules/engine/compiler.h"
+#include "rules/engine/program.h"
+#include "rules/fields/event_memo.h"
 #include "rules/ruleset/ruleset.h"
 
 namespace palisade::rules {
@@ -37,12 +39,24 @@ struct CompiledRule {
     SourceRef where;
 };
 
+struct EngineOptions {
+    // Share work between rules within an event: macros and repeated checks
+    // evaluated once, each field extracted once, the event's fd described
+    // once. Off, every rule is evaluated on its own as written: the
+    // reference the shared form is tested against.
+    bool memoize = true;
+    // An event type whose rules lower into more instructions than this is
+    // evaluated by walking the rules' trees (see RuleProgram::usable).
+    std::size_t max_program_instructions = RuleProgram::kMaxInstructions;
+};
+
 class RuleEngine {
 public:
     // Compiles every enabled syscall rule. A rule that cannot be compiled is
     // left out, with an error that names the rule, the file position and the
     // cause (a warning when the rule says skip-if-unknown-filter).
-    static std::unique_ptr<RuleEngine> build(const RuleSet& rules, std::vector<Diagnostic>* diagnostics);
+    static std::unique_ptr<RuleEngine> build(const RuleSet& rules, std::vector<Diagnostic>* diagnostics,
+                                             EngineOptions options = {});
 
     // The compiled rules matching this event, in definition order. `out` is
     // cleared first.
@@ -55,9 +69,28 @@ public:
     std::size_t rules_without_event_type() const { return any_type_.size(); }
 
 private:
+    // What the engine knows about one evt.type: its index and its rules.
+    struct TypeEntry {
+        bool resolved = false;
+        std::size_t index = 0;  // in falco_event_types(); past the end when unknown
+        const std::vector<CompiledRule*>* candidates = nullptr;
+        RuleProgram* program = nullptr;  // the candidates lowered for this type (memoize only)
+    };
+    const TypeEntry& type_entry(const Event& event);
+
+    EngineOptions options_;
     std::uint64_t generation_ = 0;  // bumped per event: see SharedPredicate
     std::size_t current_type_ = 0;  // the event's index in falco_event_types()
+    fields::EventMemo memo_;
     std::unordered_map<std::string_view, std::size_t> type_index_;
+    // Type entries by event kind and syscall number, filled as events come:
+    // an event's rules are found without hashing its type name.
+    std::vector<TypeEntry> entries_by_syscall_;
+    // By type index (one past the last for types no rule names), built when
+    // the first event of the type comes.
+    std::vector<std::unique_ptr<RuleProgram>> programs_;
+    std::vector<std::uint32_t> positions_;
+    TypeEntry exec_entry_, fork_entry_, exit_entry_, other_entry_;
     std::vector<std::unique_ptr<CompiledRule>> rules_;
     std::vector<CompiledRule*> any_type_;
     // Per event type: its rules and the any-type rules, merged in order.

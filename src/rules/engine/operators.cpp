@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <unordered_set>
 
 #include <fmt/format.h>
 #include <re2/re2.h>
@@ -199,6 +198,10 @@ bool parse_literal(FieldType type, CompareOp op, const std::string& text, Litera
 class ScalarMatcher final : public ValueMatcher {
 public:
     ScalarMatcher(CompareOp op, Literal lit) : op_(op), lit_(std::move(lit)) {}
+    bool costly() const override
+    {
+        return op_ == CompareOp::Glob || op_ == CompareOp::IGlob || op_ == CompareOp::IContains;
+    }
     bool match(std::span<const FieldValue> values) const override
     {
         for (const auto& v : values)
@@ -212,9 +215,148 @@ private:
     Literal lit_;
 };
 
+// ScalarMatcher with the type and operator fixed when compiled: no switch
+// per value. A value of another type than the field's (none is expected)
+// takes the general path.
+template <class Test> class TypedScalarMatcher final : public ValueMatcher {
+public:
+    TypedScalarMatcher(CompareOp op, FieldType type, Literal lit, Test test)
+        : op_(op), type_(type), lit_(std::move(lit)), test_(test)
+    {
+    }
+    bool match(std::span<const FieldValue> values) const override
+    {
+        for (const auto& v : values)
+            if (v.type == type_ ? test_(v, lit_) : compare_literal(op_, v, lit_))
+                return true;
+        return false;
+    }
+
+private:
+    CompareOp op_;
+    FieldType type_;
+    Literal lit_;
+    Test test_;
+};
+
+// The first bytes are compared here: most unequal values differ there,
+// without a call to memcmp.
+bool same_text(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() && (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
+}
+
+bool starts_with(std::string_view s, std::string_view prefix)
+{
+    return s.size() >= prefix.size() &&
+           (prefix.empty() || (s[0] == prefix[0] && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0));
+}
+
+// `contains` on strings: Boyer-Moore-Horspool with the skip table built
+// once, which steps over most of a path instead of stopping at every '/'.
+class ContainsMatcher final : public ValueMatcher {
+public:
+    explicit ContainsMatcher(Literal lit) : lit_(std::move(lit))
+    {
+        const std::string& needle = lit_.text;
+        const std::size_t m = std::min<std::size_t>(needle.size(), 255);
+        std::fill(std::begin(skip_), std::end(skip_), static_cast<std::uint8_t>(m));
+        for (std::size_t i = 0; i + 1 < m; ++i)
+            skip_[static_cast<unsigned char>(needle[i])] = static_cast<std::uint8_t>(m - 1 - i);
+    }
+    bool match(std::span<const FieldValue> values) const override
+    {
+        for (const auto& v : values)
+            if (v.type == FieldType::String ? contains(v.str) : compare_literal(CompareOp::Contains, v, lit_))
+                return true;
+        return false;
+    }
+
+private:
+    bool contains(std::string_view hay) const
+    {
+        const std::string_view needle = lit_.text;
+        const std::size_t m = needle.size(), n = hay.size();
+        if (m < 2 || m > 255)
+            return hay.find(needle) != std::string_view::npos;
+        const char last = needle[m - 1];
+        for (std::size_t i = 0; i + m <= n;) {
+            const char c = hay[i + m - 1];
+            if (c == last && std::memcmp(hay.data() + i, needle.data(), m - 1) == 0)
+                return true;
+            i += skip_[static_cast<unsigned char>(c)];
+        }
+        return false;
+    }
+
+    Literal lit_;
+    std::uint8_t skip_[256];
+};
+
+// The common scalar comparisons, specialised; nullptr for the others.
+std::unique_ptr<ValueMatcher> typed_scalar(CompareOp op, FieldType type, Literal& lit)
+{
+    auto make = [&](auto test) -> std::unique_ptr<ValueMatcher> {
+        return std::make_unique<TypedScalarMatcher<decltype(test)>>(op, type, std::move(lit), test);
+    };
+    using V = const FieldValue&;
+    using L = const Literal&;
+    switch (type) {
+    case FieldType::String:
+        switch (op) {
+        case CompareOp::Eq: return make([](V v, L l) { return same_text(v.str, l.text); });
+        case CompareOp::Ne: return make([](V v, L l) { return !same_text(v.str, l.text); });
+        case CompareOp::StartsWith:
+        case CompareOp::BStartsWith:
+            return make([](V v, L l) { return starts_with(v.str, l.text); });
+        case CompareOp::EndsWith:
+            return make([](V v, L l) {
+                return v.str.size() >= l.text.size() &&
+                       std::memcmp(v.str.data() + v.str.size() - l.text.size(), l.text.data(), l.text.size()) == 0;
+            });
+        case CompareOp::Contains:
+        case CompareOp::BContains:
+            return std::make_unique<ContainsMatcher>(std::move(lit));
+        default: return nullptr;
+        }
+    // As compare_numbers(): the literal's value in the field's signedness.
+    case FieldType::Int:
+        switch (op) {
+        case CompareOp::Eq: return make([](V v, L l) { return v.i == l.i; });
+        case CompareOp::Ne: return make([](V v, L l) { return v.i != l.i; });
+        case CompareOp::Lt: return make([](V v, L l) { return v.i < l.i; });
+        case CompareOp::Le: return make([](V v, L l) { return v.i <= l.i; });
+        case CompareOp::Gt: return make([](V v, L l) { return v.i > l.i; });
+        case CompareOp::Ge: return make([](V v, L l) { return v.i >= l.i; });
+        default: return nullptr;
+        }
+    case FieldType::Uint:
+        switch (op) {
+        case CompareOp::Eq: return make([](V v, L l) { return v.u == l.u; });
+        case CompareOp::Ne: return make([](V v, L l) { return v.u != l.u; });
+        case CompareOp::Lt: return make([](V v, L l) { return v.u < l.u; });
+        case CompareOp::Le: return make([](V v, L l) { return v.u <= l.u; });
+        case CompareOp::Gt: return make([](V v, L l) { return v.u > l.u; });
+        case CompareOp::Ge: return make([](V v, L l) { return v.u >= l.u; });
+        default: return nullptr;
+        }
+    case FieldType::Bool:
+        switch (op) {
+        case CompareOp::Eq: return make([](V v, L l) { return v.b == l.b; });
+        case CompareOp::Ne: return make([](V v, L l) { return v.b != l.b; });
+        default: return nullptr;
+        }
+    case FieldType::IpAddr:
+    case FieldType::IpNet:
+        return nullptr;
+    }
+    return nullptr;
+}
+
 class RegexMatcher final : public ValueMatcher {
 public:
     explicit RegexMatcher(const std::string& pattern) : re_(pattern, RE2::Quiet) {}
+    bool costly() const override { return true; }
     bool ok() const { return re_.ok(); }
     std::string error() const { return re_.error(); }
     bool match(std::span<const FieldValue> values) const override
@@ -246,23 +388,85 @@ bool set_match(std::span<const FieldValue> values, bool all, IsMember is_member)
     return all;
 }
 
-// `in` / `intersects` over strings: a hash set of views into owned strings.
+// A set of strings for `in` / `intersects`: open addressing over views into
+// owned strings, hashed from the length and the first and last 8 bytes
+// (paths and names differ there; a collision only costs a comparison).
+class StringSet {
+public:
+    explicit StringSet(const std::vector<std::string>& items) : owned_(items)
+    {
+        std::size_t capacity = 8;
+        while (capacity < owned_.size() * 2)
+            capacity *= 2;
+        slots_.resize(capacity);
+        mask_ = capacity - 1;
+        for (const auto& item : owned_)
+            if (!contains(item))
+                insert(item);
+    }
+    bool contains(std::string_view s) const
+    {
+        const std::uint64_t h = hash(s);
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+            const Slot& slot = slots_[i];
+            if (!slot.used)
+                return false;
+            if (slot.hash == h && slot.text.size() == s.size() &&
+                std::memcmp(slot.text.data(), s.data(), s.size()) == 0)
+                return true;
+        }
+    }
+
+private:
+    struct Slot {
+        std::uint64_t hash = 0;
+        std::string_view text;
+        bool used = false;
+    };
+    static std::uint64_t hash(std::string_view s)
+    {
+        std::uint64_t head = 0, tail = 0;
+        if (s.size() >= 8) {
+            std::memcpy(&head, s.data(), 8);
+            std::memcpy(&tail, s.data() + s.size() - 8, 8);
+        } else if (s.size() >= 4) {  // two overlapping 4-byte loads
+            std::uint32_t first, last;
+            std::memcpy(&first, s.data(), 4);
+            std::memcpy(&last, s.data() + s.size() - 4, 4);
+            head = first | std::uint64_t{last} << 32;
+        } else {
+            for (std::size_t i = 0; i < s.size(); ++i)
+                head |= std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
+        }
+        std::uint64_t h = (head ^ (tail * 0x9E3779B97F4A7C15ull) ^ s.size()) * 0xff51afd7ed558ccdull;
+        return h ^ (h >> 29);
+    }
+    void insert(std::string_view s)
+    {
+        const std::uint64_t h = hash(s);
+        std::size_t i = h & mask_;
+        while (slots_[i].used)
+            i = (i + 1) & mask_;
+        slots_[i] = {h, s, true};
+    }
+
+    std::vector<std::string> owned_;  // never resized after construction: slots view into it
+    std::vector<Slot> slots_;
+    std::size_t mask_ = 0;
+};
+
+// `in` / `intersects` over strings.
 class StringSetMatcher final : public ValueMatcher {
 public:
-    StringSetMatcher(CompareOp op, const std::vector<std::string>& items) : all_(op == CompareOp::In), owned_(items)
-    {
-        for (const auto& s : owned_)
-            set_.insert(s);
-    }
+    StringSetMatcher(CompareOp op, const std::vector<std::string>& items) : all_(op == CompareOp::In), set_(items) {}
     bool match(std::span<const FieldValue> values) const override
     {
-        return set_match(values, all_, [&](const FieldValue& v) { return set_.count(v.str) != 0; });
+        return set_match(values, all_, [&](const FieldValue& v) { return set_.contains(v.str); });
     }
 
 private:
     bool all_;  // `in` on a list field needs every value; `intersects` any
-    std::vector<std::string> owned_;
-    std::unordered_set<std::string_view> set_;
+    StringSet set_;
 };
 
 // `in` / `intersects` for numbers, booleans and addresses: few values, so
@@ -399,6 +603,8 @@ std::unique_ptr<ValueMatcher> ValueMatcher::compile(CompareOp op, FieldType type
             return nullptr;
     if (op == CompareOp::In || op == CompareOp::Intersects)
         return std::make_unique<LiteralListMatcher>(op, std::move(literals));
+    if (auto typed = typed_scalar(op, type, literals.front()))
+        return typed;
     return std::make_unique<ScalarMatcher>(op, std::move(literals.front()));
 }
 

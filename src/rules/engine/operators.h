@@ -34,6 +34,9 @@ public:
     virtual ~ValueMatcher() = default;
     // True when the extracted values satisfy the comparison.
     virtual bool match(std::span<const FieldValue> values) const = 0;
+    // Much dearer than a comparison of two short values (a regex, a glob,
+    // a case-folding search): worth testing after the cheap checks.
+    virtual bool costly() const { return false; }
 
     // Compiles `op` for a field of `type` against literal right-hand values
     // (one value, or the items of a list). Returns nullptr and fills `error`

@@ -9,8 +9,18 @@
 namespace palisade::rules {
 namespace {
 
+std::vector<Predicate*> raw(const std::vector<PredicatePtr>& children)
+{
+    std::vector<Predicate*> out;
+    for (const auto& child : children)
+        out.push_back(child.get());
+    return out;
+}
+
 class AndPredicate final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::And; }
+    std::vector<Predicate*> operands() const override { return raw(children_); }
     explicit AndPredicate(std::vector<PredicatePtr> children) : children_(std::move(children)) {}
     std::vector<PredicatePtr> take_children() { return std::move(children_); }
     bool eval(const EvalContext& ctx) override
@@ -27,6 +37,8 @@ private:
 
 class OrPredicate final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::Or; }
+    std::vector<Predicate*> operands() const override { return raw(children_); }
     explicit OrPredicate(std::vector<PredicatePtr> children) : children_(std::move(children)) {}
     std::vector<PredicatePtr> take_children() { return std::move(children_); }
     bool eval(const EvalContext& ctx) override
@@ -43,6 +55,8 @@ private:
 
 class NotPredicate final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::Not; }
+    std::vector<Predicate*> operands() const override { return {child_.get()}; }
     explicit NotPredicate(PredicatePtr child) : child_(std::move(child)) {}
     PredicatePtr release() { return std::move(child_); }
     bool eval(const EvalContext& ctx) override { return !child_->eval(ctx); }
@@ -54,60 +68,59 @@ private:
 // A field without a value (<NA>) fails every comparison, as in Falco.
 class ComparePredicate final : public Predicate {
 public:
-    ComparePredicate(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher)
+    PredicateKind kind() const override { return PredicateKind::Compare; }
+    FieldSlot* compare_field() const override { return field_.get(); }
+    const ValueMatcher* compare_matcher() const override { return matcher_.get(); }
+    bool costly() const override { return field_->costly() || matcher_->costly(); }
+    ComparePredicate(FieldSlotPtr field, std::unique_ptr<ValueMatcher> matcher)
         : field_(std::move(field)), matcher_(std::move(matcher))
     {
     }
     bool eval(const EvalContext& ctx) override
     {
-        values_.clear();
-        return field_->extract(ctx, values_) && !values_.empty() && matcher_->match(values_);
+        const auto* values = field_->values(ctx);
+        return values && matcher_->match(*values);
     }
 
 private:
-    std::unique_ptr<Extractor> field_;
+    FieldSlotPtr field_;
     std::unique_ptr<ValueMatcher> matcher_;
-    std::vector<FieldValue> values_;
 };
 
 class CompareFieldsPredicate final : public Predicate {
 public:
-    CompareFieldsPredicate(std::unique_ptr<Extractor> lhs, CompareOp op, std::unique_ptr<Extractor> rhs)
+    CompareFieldsPredicate(FieldSlotPtr lhs, CompareOp op, FieldSlotPtr rhs)
         : lhs_(std::move(lhs)), op_(op), rhs_(std::move(rhs))
     {
     }
+    bool costly() const override { return lhs_->costly() || rhs_->costly(); }
     bool eval(const EvalContext& ctx) override
     {
-        lhs_values_.clear();
-        rhs_values_.clear();
-        if (!lhs_->extract(ctx, lhs_values_) || !rhs_->extract(ctx, rhs_values_))
+        const auto* lhs = lhs_->values(ctx);
+        const auto* rhs = lhs ? rhs_->values(ctx) : nullptr;
+        if (!rhs)
             return false;
-        for (const auto& l : lhs_values_)
-            for (const auto& r : rhs_values_)
+        for (const auto& l : *lhs)
+            for (const auto& r : *rhs)
                 if (compare_values(op_, l, r))
                     return true;
         return false;
     }
 
 private:
-    std::unique_ptr<Extractor> lhs_;
+    FieldSlotPtr lhs_;
     CompareOp op_;
-    std::unique_ptr<Extractor> rhs_;
-    std::vector<FieldValue> lhs_values_, rhs_values_;
+    FieldSlotPtr rhs_;
 };
 
 class ExistsPredicate final : public Predicate {
 public:
-    explicit ExistsPredicate(std::unique_ptr<Extractor> field) : field_(std::move(field)) {}
-    bool eval(const EvalContext& ctx) override
-    {
-        values_.clear();
-        return field_->extract(ctx, values_) && !values_.empty();
-    }
+    explicit ExistsPredicate(FieldSlotPtr field) : field_(std::move(field)) {}
+    bool costly() const override { return field_->costly(); }
+    bool eval(const EvalContext& ctx) override { return field_->values(ctx) != nullptr; }
 
 private:
-    std::unique_ptr<Extractor> field_;
-    std::vector<FieldValue> values_;
+    FieldSlotPtr field_;
 };
 
 // `a and (b and c)` evaluates as `a and b and c`: one node, fewer calls. A
@@ -130,6 +143,9 @@ template <class Node> PredicatePtr flatten(std::vector<PredicatePtr> children)
 
 class SharedUse final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::Shared; }
+    std::vector<Predicate*> operands() const override { return {shared_->inner()}; }
+    const void* shared_identity() const override { return shared_.get(); }
     explicit SharedUse(std::shared_ptr<SharedPredicate> shared) : shared_(std::move(shared)) {}
     bool eval(const EvalContext& ctx) override { return shared_->eval(ctx); }
 
@@ -139,6 +155,8 @@ private:
 
 class EventTypeCheck final : public Predicate {
 public:
+    PredicateKind kind() const override { return PredicateKind::EventType; }
+    bool accepts_type(std::size_t type) const override { return type < accepted_.size() && accepted_[type]; }
     EventTypeCheck(std::vector<bool> accepted, const std::size_t* current_type)
         : accepted_(std::move(accepted)), current_type_(current_type)
     {
@@ -151,6 +169,17 @@ public:
 private:
     std::vector<bool> accepted_;
     const std::size_t* current_type_;
+};
+
+class ConstantPredicate final : public Predicate {
+public:
+    explicit ConstantPredicate(bool value) : value_(value) {}
+    PredicateKind kind() const override { return PredicateKind::EventType; }
+    bool accepts_type(std::size_t) const override { return value_; }
+    bool eval(const EvalContext&) override { return value_; }
+
+private:
+    bool value_;
 };
 
 enum class Transform { ToLower, ToUpper, B64, Basename, Len };
@@ -265,22 +294,43 @@ PredicatePtr make_not(PredicatePtr child)
     return std::make_unique<NotPredicate>(std::move(child));
 }
 
-PredicatePtr make_compare(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher)
+namespace {
+FieldSlotPtr unshared(std::unique_ptr<Extractor> field)
+{
+    return std::make_shared<FieldSlot>(std::move(field), nullptr);
+}
+}  // namespace
+
+PredicatePtr make_compare(FieldSlotPtr field, std::unique_ptr<ValueMatcher> matcher)
 {
     return std::make_unique<ComparePredicate>(std::move(field), std::move(matcher));
 }
 
-PredicatePtr make_compare_fields(std::unique_ptr<Extractor> field, CompareOp op, std::unique_ptr<Extractor> rhs)
+PredicatePtr make_compare(std::unique_ptr<Extractor> field, std::unique_ptr<ValueMatcher> matcher)
+{
+    return make_compare(unshared(std::move(field)), std::move(matcher));
+}
+
+PredicatePtr make_compare_fields(FieldSlotPtr field, CompareOp op, FieldSlotPtr rhs)
 {
     return std::make_unique<CompareFieldsPredicate>(std::move(field), op, std::move(rhs));
 }
 
-PredicatePtr make_exists(std::unique_ptr<Extractor> field) { return std::make_unique<ExistsPredicate>(std::move(field)); }
+PredicatePtr make_compare_fields(std::unique_ptr<Extractor> field, CompareOp op, std::unique_ptr<Extractor> rhs)
+{
+    return make_compare_fields(unshared(std::move(field)), op, unshared(std::move(rhs)));
+}
+
+PredicatePtr make_exists(FieldSlotPtr field) { return std::make_unique<ExistsPredicate>(std::move(field)); }
+
+PredicatePtr make_exists(std::unique_ptr<Extractor> field) { return make_exists(unshared(std::move(field))); }
 
 PredicatePtr make_event_type_check(std::vector<bool> accepted, const std::size_t* current_type)
 {
     return std::make_unique<EventTypeCheck>(std::move(accepted), current_type);
 }
+
+PredicatePtr make_constant(bool value) { return std::make_unique<ConstantPredicate>(value); }
 
 PredicatePtr make_shared_use(std::shared_ptr<SharedPredicate> shared)
 {

@@ -29,7 +29,10 @@ bool syscall_type(const EvalContext& ctx, ExtractState& state, std::vector<Field
 }
 
 // Palisade records every syscall at its exit, with arguments and result together.
-bool event_direction(const EvalContext&, ExtractState&, std::vector<FieldValue>& out) { return emit_string(out, "<"); }
+constexpr std::string_view kDirection = "<";
+bool event_direction(const EvalContext&, ExtractState&, std::vector<FieldValue>& out) {
+    return emit_string(out, kDirection);
+}
 
 bool event_number(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
     return emit_uint(out, ctx.event.ts_ns);
@@ -182,5 +185,18 @@ constexpr FieldSpec kEventFields[] = {
 }  // namespace
 
 std::span<const FieldSpec> event_field_specs() { return kEventFields; }
+
+}  // namespace palisade::rules::fields
+
+namespace palisade::rules {
+
+std::optional<std::string_view> same_on_every_event(std::string_view field) {
+    if (field == "evt.dir") return fields::kDirection;
+    return std::nullopt;
+}
+
+}  // namespace palisade::rules
+
+namespace palisade::rules::fields {
 
 }  // namespace palisade::rules::fields

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "event/syscalls.h"
+#include "rules/fields/event_memo.h"
 #include "rules/fields/fd_view.h"
 #include "rules/fields/field_spec.h"
 #include "rules/fields/value_names.h"
@@ -15,30 +16,30 @@ namespace palisade::rules::fields {
 namespace {
 
 bool fd_number(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const FdView fd = describe_fd(ctx.event);
+    const FdView& fd = fd_of(ctx);
     return fd.present && emit_int(out, fd.num);
 }
 
 bool fd_type(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const std::string_view type = fd_type_name(describe_fd(ctx.event));
+    const std::string_view type = fd_type_name(fd_of(ctx));
     return !type.empty() && emit_string(out, type);
 }
 
 bool fd_type_character(const EvalContext& ctx, ExtractState& state, std::vector<FieldValue>& out) {
-    const char type = fd_type_char(describe_fd(ctx.event));
+    const char type = fd_type_char(fd_of(ctx));
     if (type == 0) return false;
     state.text.assign(1, type);
     return emit_string(out, state.text);
 }
 
 bool fd_full_name(const EvalContext& ctx, ExtractState& state, std::vector<FieldValue>& out) {
-    const auto name = fd_name(describe_fd(ctx.event), state.text);
+    const auto name = fd_name(fd_of(ctx), state.text);
     return name && emit_string(out, *name);
 }
 
 // The path as the caller passed it, for files; other fds have no raw form.
 bool fd_raw_name(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const FdView fd = describe_fd(ctx.event);
+    const FdView& fd = fd_of(ctx);
     if (!fd.present || !is_file_like(fd.kind)) return false;
     return emit_string(out, fd.raw_path.empty() ? fd.path : fd.raw_path);
 }
@@ -46,7 +47,7 @@ bool fd_raw_name(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>&
 // Falco's fd.directory: the file's directory ("/" for a file in the root),
 // or the directory itself when the fd is one.
 bool fd_directory(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const FdView fd = describe_fd(ctx.event);
+    const FdView& fd = fd_of(ctx);
     if (!fd.present || !is_file_like(fd.kind)) return false;
     std::string_view path = fd.path;
     if (fd.kind == FdKind::File || fd.creation_failed) {
@@ -59,7 +60,7 @@ bool fd_directory(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>
 
 // Falco's fd.filename: the last path component of a file (not a directory).
 bool fd_file_name(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const FdView fd = describe_fd(ctx.event);
+    const FdView& fd = fd_of(ctx);
     if (!fd.present || fd.creation_failed || fd.kind != FdKind::File) return false;
     const auto slash = fd.path.rfind('/');
     if (slash == std::string_view::npos) return emit_string(out, "/");
@@ -67,12 +68,12 @@ bool fd_file_name(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>
 }
 
 bool fd_l4_protocol(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const std::string_view proto = fd_l4proto(describe_fd(ctx.event));
+    const std::string_view proto = fd_l4proto(fd_of(ctx));
     return !proto.empty() && emit_string(out, proto);
 }
 
 bool fd_socket_family(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const FdView fd = describe_fd(ctx.event);
+    const FdView& fd = fd_of(ctx);
     if (!fd.present || fd.creation_failed) return false;
     if (is_ip_socket(fd.kind)) return emit_string(out, "ip");
     if (fd.kind == FdKind::Unix) return emit_string(out, "unix");
@@ -83,17 +84,17 @@ bool fd_socket_family(const EvalContext& ctx, ExtractState&, std::vector<FieldVa
 bool described(const FdView& fd) { return fd.present && !fd.creation_failed && fd.kind != FdKind::Opaque; }
 
 bool fd_connected(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const FdView fd = describe_fd(ctx.event);
+    const FdView& fd = fd_of(ctx);
     return described(fd) && emit_bool(out, fd.connected);
 }
 
 // Palisade does not track an fd across events, so it never sees a name change.
 bool fd_name_changed(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    return described(describe_fd(ctx.event)) && emit_bool(out, false);
+    return described(fd_of(ctx)) && emit_bool(out, false);
 }
 
 bool fd_is_server(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const FdView fd = describe_fd(ctx.event);
+    const FdView& fd = fd_of(ctx);
     if (!described(fd)) return false;
     return emit_bool(out, fd.role == SocketRole::Server || fd.role == SocketRole::Listener);
 }
@@ -102,10 +103,10 @@ bool fd_is_server(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>
 
 using EndpointOf = std::optional<IpEndpoint> (*)(const FdView&);
 
-bool emit_address(std::vector<FieldValue>& out, FieldType type, const IpEndpoint& endpoint) {
+bool emit_address(const EvalContext& ctx, std::vector<FieldValue>& out, FieldType type, const IpEndpoint& endpoint) {
     FieldValue value;
     value.type = type;
-    if (!parse_ip(endpoint.addr, value.ip)) return false;
+    if (!parse_ip_once(ctx, endpoint.addr, value.ip)) return false;
     out.push_back(value);
     return true;
 }
@@ -114,20 +115,20 @@ bool emit_address(std::vector<FieldValue>& out, FieldType type, const IpEndpoint
 // the same address for the compiler to test against a CIDR.
 template <EndpointOf endpoint, FieldType type>
 bool endpoint_address(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const auto found = endpoint(describe_fd(ctx.event));
-    return found && emit_address(out, type, *found);
+    const auto found = endpoint(fd_of(ctx));
+    return found && emit_address(ctx, out, type, *found);
 }
 
 template <EndpointOf endpoint>
 bool endpoint_port(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const auto found = endpoint(describe_fd(ctx.event));
+    const auto found = endpoint(fd_of(ctx));
     return found && emit_uint(out, found->port);
 }
 
 // fd.sproto, ...: Falco's port_to_string without name resolution is the number.
 template <EndpointOf endpoint>
 bool endpoint_port_text(const EvalContext& ctx, ExtractState& state, std::vector<FieldValue>& out) {
-    const auto found = endpoint(describe_fd(ctx.event));
+    const auto found = endpoint(fd_of(ctx));
     if (!found) return false;
     state.text.clear();
     append_unsigned(found->port, state.text);
@@ -141,14 +142,14 @@ enum class EndValue : std::uint8_t { Address, Network, Port };
 
 template <EndValue what>
 bool either_endpoint(const EvalContext& ctx, ExtractState&, std::vector<FieldValue>& out) {
-    const FdView fd = describe_fd(ctx.event);
+    const FdView& fd = fd_of(ctx);
     bool any = false;
     for (const auto& end : {client_endpoint(fd), server_endpoint(fd)}) {
         if (!end) continue;
         if constexpr (what == EndValue::Port)
             any = emit_uint(out, end->port) || any;
         else
-            any = emit_address(out, what == EndValue::Network ? FieldType::IpNet : FieldType::IpAddr, *end) || any;
+            any = emit_address(ctx, out, what == EndValue::Network ? FieldType::IpNet : FieldType::IpAddr, *end) || any;
     }
     return any;
 }

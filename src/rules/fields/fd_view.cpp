@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "event/syscalls.h"
+#include "rules/fields/event_memo.h"
 #include "rules/fields/field_spec.h"
 #include "rules/fields/value_names.h"
 
@@ -311,15 +312,77 @@ std::optional<IpEndpoint> remote_endpoint(const FdView& fd) {
     return std::nullopt;
 }
 
+namespace {
+
+// Dotted-quad IPv4 without a libc call: four decimal octets, no leading
+// zeros (inet_pton's rules); anything else is left to inet_pton.
+bool parse_ipv4_quad(std::string_view text, std::uint8_t* out) {
+    int octet = 0, digits = 0, parts = 0;
+    for (const char c : text) {
+        if (c >= '0' && c <= '9') {
+            if (digits == 1 && octet == 0) return false;  // leading zero
+            octet = octet * 10 + (c - '0');
+            if (++digits > 3 || octet > 255) return false;
+        } else if (c == '.' && digits > 0 && parts < 3) {
+            out[parts++] = static_cast<std::uint8_t>(octet);
+            octet = digits = 0;
+        } else {
+            return false;
+        }
+    }
+    if (parts != 3 || digits == 0) return false;
+    out[3] = static_cast<std::uint8_t>(octet);
+    return true;
+}
+
+}  // namespace
+
 bool parse_ip(std::string_view text, std::uint8_t (&ip)[16]) {
     char buffer[INET6_ADDRSTRLEN + 1];
     if (text.empty() || text.size() >= sizeof(buffer)) return false;
+    if (text.find(':') == std::string_view::npos) {
+        std::memset(ip, 0, 10);
+        ip[10] = ip[11] = 0xff;
+        if (parse_ipv4_quad(text, ip + 12)) return true;
+    }
     std::memcpy(buffer, text.data(), text.size());
     buffer[text.size()] = '\0';
     if (text.find(':') != std::string_view::npos) return inet_pton(AF_INET6, buffer, ip) == 1;
-    std::memset(ip, 0, 10);
-    ip[10] = ip[11] = 0xff;
     return inet_pton(AF_INET, buffer, ip + 12) == 1;
+}
+
+const FdView& fd_of(const EvalContext& ctx) {
+    if (EventMemo* memo = ctx.memo) {
+        if (!memo->fd_ready) {
+            memo->fd = describe_fd(ctx.event);
+            memo->fd_ready = true;
+        }
+        return memo->fd;
+    }
+    thread_local FdView scratch;
+    scratch = describe_fd(ctx.event);
+    return scratch;
+}
+
+bool parse_ip_once(const EvalContext& ctx, std::string_view text, std::uint8_t (&ip)[16]) {
+    EventMemo* memo = ctx.memo;
+    if (!memo) return parse_ip(text, ip);
+    EventMemo::ParsedAddress* free_slot = nullptr;
+    for (auto& slot : memo->addresses) {
+        if (slot.text == text.data() && slot.size == text.size()) {
+            std::memcpy(ip, slot.ip, sizeof(ip));
+            return slot.ok;
+        }
+        if (!slot.text && !free_slot) free_slot = &slot;
+    }
+    const bool ok = parse_ip(text, ip);
+    if (free_slot && text.data()) {
+        free_slot->text = text.data();
+        free_slot->size = text.size();
+        free_slot->ok = ok;
+        std::memcpy(free_slot->ip, ip, sizeof(ip));
+    }
+    return ok;
 }
 
 }  // namespace palisade::rules::fields

@@ -43,11 +43,18 @@ struct FieldValue {
     static FieldValue boolean(bool x) { FieldValue v; v.type = FieldType::Bool; v.b = x; return v; }
 };
 
+namespace fields {
+struct EventMemo;  // rules/fields/event_memo.h
+}
+
 // What an extractor sees: the event, and the process cache after apply().
 struct EvalContext {
     const Event& event;
     const ProcessCache& cache;
     const Process* process;  // cache.find_pid(event.tgid), may be null
+    // Per-event work shared between extractors; set by RuleEngine::match()
+    // for its own evaluation, null elsewhere (see event_memo.h).
+    fields::EventMemo* memo = nullptr;
 };
 
 class Extractor {
@@ -99,6 +106,11 @@ public:
     // or unexpected argument, argument out of range).
     std::unique_ptr<Extractor> bind(std::string_view name, const FieldArg& arg, std::string* error) const;
 };
+
+// The value of a field (without argument or transformer) that is the same
+// on every event, such as evt.dir; nullopt for every other field. Checks on
+// it can be decided when a rule is compiled.
+std::optional<std::string_view> same_on_every_event(std::string_view field);
 
 // Falco's evt.type name for an event: "execve", "clone", "procexit",
 // "openat", "connect", ... (the syscall's name for syscall events).

@@ -141,3 +141,80 @@ TEST(Operators, EveryNameRoundTrips)
 
 }  // namespace
 }  // namespace palisade::rules
+
+namespace palisade::rules {
+namespace {
+
+// Compiled matchers (some specialised per type and operator) agree with the
+// general comparison compare_values() on every operator, type and value,
+// including several values, empty strings, negatives and mixed signs.
+TEST(Operators, CompiledMatchersAgreeWithTheGeneralComparison)
+{
+    struct Case {
+        FieldType type;
+        std::vector<std::string> literals;
+        std::vector<FieldValue> values;
+    };
+    const std::vector<Case> cases = {
+        {FieldType::String,
+         {"", "/etc", "/etc/", "bash", "sh", "tc/sh", "/etc/shadow", "SHADOW", "a", "/.ssh/", "hb", "etc/etc/s"},
+         {str(""), str("/etc"), str("/etc/shadow"), str("/etc2"), str("bash"), str("sh"), str("/bin/sh"),
+          str("ba"), str("a"), str("/ETC/SHADOW"), str("x/etc/etc/shadow"), str("/et/etc"), str("shsh"),
+          str("bashbash"), str("/home/u/.ssh/id"), str("tc/s")}},
+        {FieldType::Int,
+         {"0", "-1", "1", "100", "-100", "0x10", "9223372036854775807"},
+         {FieldValue::int64(0), FieldValue::int64(-1), FieldValue::int64(1), FieldValue::int64(16),
+          FieldValue::int64(-100), FieldValue::int64(INT64_MAX), FieldValue::int64(INT64_MIN)}},
+        {FieldType::Uint,
+         {"0", "1", "443", "-1", "0xffff", "18446744073709551615"},
+         {FieldValue::uint64(0), FieldValue::uint64(1), FieldValue::uint64(443), FieldValue::uint64(UINT64_MAX),
+          FieldValue::uint64(65535)}},
+        {FieldType::Bool, {"true", "false"}, {FieldValue::boolean(true), FieldValue::boolean(false)}},
+    };
+    const CompareOp scalar_ops[] = {CompareOp::Eq, CompareOp::Ne, CompareOp::Lt, CompareOp::Le,
+                                    CompareOp::Gt, CompareOp::Ge, CompareOp::Contains, CompareOp::StartsWith,
+                                    CompareOp::EndsWith, CompareOp::BContains, CompareOp::BStartsWith,
+                                    CompareOp::IContains};
+    std::size_t compared = 0;
+    for (const auto& c : cases)
+        for (CompareOp op : scalar_ops)
+            for (const auto& literal : c.literals) {
+                std::string error;
+                auto matcher = ValueMatcher::compile(op, c.type, false, {literal}, &error);
+                if (!matcher)
+                    continue;  // the operator does not apply to the type
+                // The literal as a right-hand value of the general path.
+                // (None of the string literals reads as hex bytes, which the
+                // b* operators would decode.)
+                FieldValue rhs;
+                rhs.type = c.type;
+                rhs.str = literal;
+                rhs.b = literal == "true";
+                if (c.type == FieldType::Int || c.type == FieldType::Uint) {
+                    std::int64_t n = 0;
+                    if (literal.rfind("0x", 0) == 0)
+                        n = static_cast<std::int64_t>(std::stoull(literal.substr(2), nullptr, 16));
+                    else if (literal.front() == '-')
+                        n = std::stoll(literal);
+                    else
+                        n = static_cast<std::int64_t>(std::stoull(literal));
+                    rhs.i = n;
+                    rhs.u = static_cast<std::uint64_t>(n);
+                }
+                for (const auto& v : c.values) {
+                    const bool general = compare_values(op, v, rhs);
+                    EXPECT_EQ(matcher->match(std::span(&v, 1)), general)
+                        << compare_op_name(op) << " " << literal << " on value " << v.str << v.i << v.u;
+                    ++compared;
+                }
+                // Several values: any one matching is enough.
+                bool any = false;
+                for (const auto& v : c.values)
+                    any = any || compare_values(op, v, rhs);
+                EXPECT_EQ(matcher->match(c.values), any) << compare_op_name(op) << " " << literal;
+            }
+    EXPECT_GT(compared, 500u);
+}
+
+}  // namespace
+}  // namespace palisade::rules
