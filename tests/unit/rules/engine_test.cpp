@@ -63,29 +63,24 @@ Built build_yaml(const std::string& yaml)
     return b;
 }
 
-TEST(Engine, OfficialFalcoRulesAllCompileQuickly)
+// How long loading takes is measured by bench/rules_bench.cpp (BM_LoadOfficialRuleFiles), not here.
+TEST(Engine, OfficialFalcoRulesAllCompile)
 {
-    const auto started = std::chrono::steady_clock::now();
     auto b = build_files({kCorpus + "falco_rules.yaml"});
-    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     EXPECT_EQ(b.errors(), 0u) << b.all();
     EXPECT_EQ(b.engine->rules().size(), b.set.rules.size()) << b.all();
     EXPECT_EQ(b.engine->rules().size(), 25u);
-    EXPECT_LT(ms, 200.0);
 }
 
 TEST(Engine, IncubatingAndSandboxRulesMostlyCompile)
 {
-    const auto started = std::chrono::steady_clock::now();
     auto b = build_files({kCorpus + "falco_rules.yaml", kCorpus + "falco-incubating_rules.yaml",
                           kCorpus + "falco-sandbox_rules.yaml"});
-    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     std::size_t enabled = 0;
     for (const auto& r : b.set.rules)
         enabled += r.enabled && !r.skipped;
     // Every rule that is left out says why; at least 95% compile.
     EXPECT_GE(b.engine->rules().size() * 100, enabled * 95) << b.all();
-    EXPECT_LT(ms, 200.0) << "loading all three files";
     for (const auto& d : b.diagnostics)
         if (d.severity == Diagnostic::Severity::Error)
             std::printf("left out: %s\n", d.render().c_str());
