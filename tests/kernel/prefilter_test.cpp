@@ -47,6 +47,7 @@ void workload(const std::string& marker)
     // Opens that must alert.
     spawn({"/bin/cat", "/etc/shadow", missing});
     spawn({"/bin/cat", "/etc//shadow", missing});                  // normalised in user space
+    spawn({"/bin/cat", "/etc/pam.d/.././shadow", missing});
     spawn({"/bin/cat", "/tmp/../../etc/passwd", missing});         // directory traversal
     spawn({"/bin/sh", "-c", "cd / && cat etc/shadow " + missing});  // relative
     spawn({"/bin/sh", "-c", ": > " + log + "; rm -f " + log + " " + missing});  // clear a log
@@ -117,7 +118,7 @@ TEST(OpenPrefilter, SameAlertsWithAndWithoutThePrefilter)
         return std::count_if(without.alerts.begin(), without.alerts.end(),
                              [&](const auto& a) { return a.rfind(rule + " |", 0) == 0; });
     };
-    EXPECT_EQ(count("Read sensitive file untrusted"), 3) << joined(without.alerts);
+    EXPECT_EQ(count("Read sensitive file untrusted"), 4) << joined(without.alerts);
     EXPECT_EQ(count("Directory traversal monitored file read"), 1) << joined(without.alerts);
     EXPECT_EQ(count("Clear Log Activities"), 1) << joined(without.alerts);
     EXPECT_GT(with.filtered, 100u);

@@ -41,8 +41,8 @@ struct {
 struct pl_pf_keys {
     struct pl_pf_path_key prefix;
     struct pl_pf_path_key postfix;
-    __u32 last_two; /* the two previous characters */
-    __u32 unjudged; /* relative, "//", "/." seen */
+    __u32 last_three; /* the three previous characters, the latest in the low byte */
+    __u32 unjudged;   /* relative, or a "//", "/./", "/../" or trailing "/", "/.", "/.." */
     __u32 dotdot;   /* "../" seen */
 };
 struct {
@@ -59,6 +59,10 @@ static __always_inline void pl_count_filtered(__u16 type)
     if (st)
         st->filtered++;
 }
+
+#define PL_PF_SLASH_DOT ('/' << 8 | '.')
+#define PL_PF_DOT_DOT ('.' << 8 | '.')
+#define PL_PF_SLASH_DOT_DOT ('/' << 16 | '.' << 8 | '.')
 
 #define PL_O_ACCMODE 03
 #define PL_O_RDONLY 00
@@ -101,10 +105,10 @@ static __always_inline int pl_open_filtered(struct pl_record *r, __u32 kind, __u
      * keys, look for "../", and for what lexical normalisation in user
      * space would change (then the path is not judged: every path bit). */
     __u32 len = path_len ? path_len - 1 : 0;
-    volatile __u32 *last_two = &k->last_two, *unjudged = &k->unjudged, *dotdot = &k->dotdot;
+    volatile __u32 *last = &k->last_three, *unjudged = &k->unjudged, *dotdot = &k->dotdot;
     *unjudged = !(len >= 1 && len + 1 <= PL_PF_PATH_MAX);
     *dotdot = len + 1 > PL_PF_PATH_MAX; /* not scanned to its end */
-    *last_two = 0;
+    *last = 0;
     if (len + 1 <= PL_PF_PATH_MAX) {
         for (__u32 i = 0; i < PL_PF_PATH_MAX; i++) {
             if (i >= len)
@@ -112,16 +116,18 @@ static __always_inline int pl_open_filtered(struct pl_record *r, __u32 kind, __u
             char c = r->s->event[(path_at + i) & (PL_EVENT_MAX - 1)];
             k->prefix.path[i] = c;
             k->postfix.path[i] = r->s->event[(path_at + len - 1 - i) & (PL_EVENT_MAX - 1)];
-            __u32 prev = *last_two;
+            __u32 prev = *last;
             if (i == 0 && c != '/')
                 *unjudged = 1;
-            if ((prev & 0xff) == '/' && (c == '/' || c == '.'))
+            if (c == '/' && ((prev & 0xff) == '/' || (prev & 0xffff) == PL_PF_SLASH_DOT ||
+                             prev == PL_PF_SLASH_DOT_DOT))
                 *unjudged = 1;
-            if (prev == ('.' << 8 | '.') && c == '/')
+            if ((prev & 0xffff) == PL_PF_DOT_DOT && c == '/')
                 *dotdot = 1;
-            *last_two = (prev << 8 | (__u8)c) & 0xffff;
+            *last = (prev << 8 | (__u8)c) & 0xffffff;
         }
-        if (len > 1 && (*last_two & 0xff) == '/')
+        __u32 tail = *last;
+        if (len > 1 && ((tail & 0xff) == '/' || (tail & 0xffff) == PL_PF_SLASH_DOT || tail == PL_PF_SLASH_DOT_DOT))
             *unjudged = 1;
     }
     if (*dotdot)

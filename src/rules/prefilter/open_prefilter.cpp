@@ -434,10 +434,20 @@ bool path_judgeable(const std::string& raw_path)
 {
     if (raw_path.empty() || raw_path.front() != '/' || raw_path.size() + 1 > PL_PF_PATH_MAX)
         return false;
-    for (std::size_t i = 1; i < raw_path.size(); ++i)
-        if (raw_path[i - 1] == '/' && (raw_path[i] == '/' || raw_path[i] == '.'))
+    // Components that lexical normalisation drops or resolves: "", ".", "..".
+    // (The root alone is its own normal form.)
+    if (raw_path == "/")
+        return true;
+    std::size_t start = 1;
+    while (true) {
+        const std::size_t end = std::min(raw_path.find('/', start), raw_path.size());
+        const std::string_view part(raw_path.data() + start, end - start);
+        if (part.empty() || part == "." || part == "..")
             return false;
-    return raw_path.size() == 1 || raw_path.back() != '/';
+        if (end == raw_path.size())
+            return true;
+        start = end + 1;
+    }
 }
 
 std::uint32_t open_facts(std::uint32_t syscall_kind, std::uint64_t flags, std::int64_t ret, const std::string& raw_path)

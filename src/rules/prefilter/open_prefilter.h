@@ -87,8 +87,8 @@ bool kernel_passes(const OpenTables& tables, std::uint32_t facts, const std::str
 std::uint32_t open_facts(std::uint32_t syscall_kind, std::uint64_t flags, std::int64_t ret, const std::string& raw_path);
 
 // Whether the kernel judges a path by the tries: absolute, shorter than
-// PL_PF_PATH_MAX, with nothing lexical normalisation would change ("//",
-// "/./", "/../", a trailing "/").
+// PL_PF_PATH_MAX, with nothing lexical normalisation would change (an empty,
+// "." or ".." component: "//", "/./", "/../", a trailing "/", "/." or "/..").
 bool path_judgeable(const std::string& raw_path);
 
 }  // namespace palisade::rules::prefilter

@@ -61,7 +61,8 @@ std::size_t check_sound(const Loaded& l, const OpenTables& tables)
         "/sys/fs/cgroup/x/release_agent", "/tmp/release_agent", "/tmp/palisade-bench.dat", "/dev/null", "/",
         "/proc/1/environ", "/usr/lib/x.so", "/var/www/../../etc/passwd", "/etc/../etc/shadow", "/a/b..c/d",
         "/etc/ld.so.preload", "/usr/bin/ls", "/bin/sh", "/etc/cron.d/job", "/root/.bashrc", "/home/u/.aws/credentials",
-        "/etc/kubernetes/admin.conf", "/var/run/secrets/kubernetes.io/serviceaccount/token", "/tmp/x"};
+        "/etc/kubernetes/admin.conf", "/var/run/secrets/kubernetes.io/serviceaccount/token", "/tmp/x",
+        "/etc/pam.d/.", "/etc/pam.d/..", "/etc/sudoers.d/../shadow", "/var/log/.hidden", "/root/.ssh/../.ssh/id_rsa"};
     const std::vector<std::uint32_t> flag_sets = {O_RDONLY, O_WRONLY, O_RDWR, O_WRONLY | O_TRUNC,
                                                   O_WRONLY | O_CREAT | O_TRUNC, O_RDWR | O_CREAT, O_RDONLY | O_DIRECTORY,
                                                   O_WRONLY | O_APPEND};
@@ -228,10 +229,12 @@ TEST(OpenPrefilter, TriesCarryTheBitsOfShorterPrefixes)
     EXPECT_TRUE(passes(t, "/etc/shadow", O_RDONLY));  // the /etc/ prefix alone
     EXPECT_TRUE(passes(t, "/var/x.log", O_RDONLY));
     EXPECT_FALSE(passes(t, "/var/x.txt", O_RDONLY));
-    EXPECT_FALSE(path_judgeable("/home/u/.ssh/id_rsa"));
-    EXPECT_FALSE(path_judgeable("/etc/"));
+    EXPECT_TRUE(path_judgeable("/home/u/.ssh/id_rsa"));
+    EXPECT_TRUE(path_judgeable("/a/b..c/..d/.e"));
     EXPECT_TRUE(path_judgeable("/"));
-    EXPECT_TRUE(path_judgeable("/a/b..c"));
+    for (const char* changed : {"/etc/", "/etc//shadow", "/etc/./shadow", "/tmp/../etc", "/etc/.", "/etc/..",
+                                "//etc", "etc/shadow", ""})
+        EXPECT_FALSE(path_judgeable(changed)) << changed;
 }
 
 }  // namespace
