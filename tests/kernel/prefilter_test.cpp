@@ -5,7 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -123,6 +127,35 @@ TEST(OpenPrefilter, SameAlertsWithAndWithoutThePrefilter)
     EXPECT_EQ(count("Clear Log Activities"), 1) << joined(without.alerts);
     EXPECT_GT(with.filtered, 100u);
     EXPECT_EQ(without.filtered, 0u);
+}
+
+// SIGHUP loads the rules again: the prefilter is installed for them anew,
+// keeps filtering, and the alerts still come.
+TEST(OpenPrefilter, InstalledAgainOnReload)
+{
+    const std::string marker = "palisade-pf-hup-" + std::to_string(getpid());
+    palisade::test::AgentProcess agent({"run", "-r", kFalcoRules, "-o", "json", "--log-level", "info"}, "hup");
+    ASSERT_TRUE(agent.wait_ready()) << agent.log();
+    kill(agent.pid(), SIGHUP);
+    auto installs = [&] {
+        const std::string log = agent.log();
+        std::size_t n = 0;
+        for (auto at = log.find("open prefilter:"); at != std::string::npos; at = log.find("open prefilter:", at + 1))
+            ++n;
+        return n;
+    };
+    for (int i = 0; i < 100 && installs() < 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(installs(), 2u) << agent.log();
+    workload(marker);
+    agent.stop();
+    std::size_t shadow = 0;
+    for (const auto& a : agent.lines())
+        if (a.is_object() && a.contains("rule") && a["rule"] == "Read sensitive file untrusted" &&
+            a["output"].get<std::string>().find(marker) != std::string::npos)
+            ++shadow;
+    EXPECT_EQ(shadow, 4u);
+    EXPECT_GT(agent.stats()["kernel_filtered_total"].get<std::uint64_t>(), 100u);
 }
 
 }  // namespace
