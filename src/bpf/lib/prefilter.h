@@ -101,6 +101,15 @@ static __always_inline int pl_open_filtered(struct pl_record *r, __u32 kind, __u
         facts |= 1u << PL_OF_CREAT;
     facts |= 1u << (ret >= 0 ? PL_OF_OK : PL_OF_FAILED);
 
+    /* The alternatives the flags and the result allow: when none, the path
+     * need not be looked at. */
+    __u64 alive = ~0ULL;
+    for (int f = 0; f < PL_OF_COUNT; f++)
+        if (f != PL_OF_DOTDOT && !(facts & (1u << f)))
+            alive &= ~pf->needs[f];
+    if (!alive)
+        return 1;
+
     /* One pass over the raw path: copy it forwards and backwards into the
      * keys, look for "../", and for what lexical normalisation in user
      * space would change (then the path is not judged: every path bit). */
@@ -130,14 +139,15 @@ static __always_inline int pl_open_filtered(struct pl_record *r, __u32 kind, __u
         if (len > 1 && ((tail & 0xff) == '/' || (tail & 0xffff) == PL_PF_SLASH_DOT || tail == PL_PF_SLASH_DOT_DOT))
             *unjudged = 1;
     }
-    if (*dotdot)
-        facts |= 1u << PL_OF_DOTDOT;
-    int judged = !*unjudged;
+    if (!*dotdot)
+        alive &= ~pf->needs[PL_OF_DOTDOT];
+    if (!alive)
+        return 1;
+    if (*unjudged)
+        return 0; /* every path bit */
 
-    __u64 alive = pf->any_path;
-    if (!judged) {
-        alive = ~0ULL;
-    } else if (len < PL_PF_PATH_MAX) {
+    __u64 paths = pf->any_path;
+    if (len < PL_PF_PATH_MAX) {
         /* The compiler drops the check's bound; the barrier keeps the mask. */
         __u32 end = len;
         barrier_var(end);
@@ -146,13 +156,10 @@ static __always_inline int pl_open_filtered(struct pl_record *r, __u32 kind, __u
         k->postfix.prefixlen = 8 * len;
         __u64 *m = bpf_map_lookup_elem(&pl_pf_prefix, &k->prefix);
         if (m)
-            alive |= *m;
+            paths |= *m;
         m = bpf_map_lookup_elem(&pl_pf_postfix, &k->postfix);
         if (m)
-            alive |= *m;
+            paths |= *m;
     }
-    for (int f = 0; f < PL_OF_COUNT; f++)
-        if (!(facts & (1u << f)))
-            alive &= ~pf->needs[f];
-    return alive == 0;
+    return (alive & paths) == 0;
 }
