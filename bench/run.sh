@@ -21,6 +21,7 @@
 #   BENCH_REPS [5]         BENCH_RATES ["25000 50000 100000 200000 400000"]
 #   BENCH_RATE_SECS [3]    BENCH_BARE_ONLY [0]  (1 = skip everything needing the agent)
 #   BENCH_AGENT_ARGS ["--no-rules --events all"]
+#   BENCH_WORKLOADS ["open forkexec connect"]
 #   BENCH_RESULTS [BUILD_DIR/bench-results.json]
 set -euo pipefail
 
@@ -57,7 +58,7 @@ SETTLE=1.2
 # consumed what the workload left in the ring buffer.
 DRAIN=0.5
 
-WORKLOADS=(open forkexec connect)
+read -r -a WORKLOADS <<<"${BENCH_WORKLOADS:-open forkexec connect}"
 declare -A WL_N=([open]=$OPEN_N [forkexec]=$FORKEXEC_N [connect]=$CONNECT_N)
 declare -A WL_LABEL=([open]="open+close" [forkexec]="fork+exec" [connect]="tcp connect")
 
