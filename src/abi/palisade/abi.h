@@ -524,6 +524,10 @@ struct pl_open_prefilter {
     __u32 pad;
     __u64 any_path; /* alternatives without a path condition */
     __u64 needs[PL_OF_COUNT]; /* per fact: the alternatives that need it */
+    /* Alternatives with a prefix or exact path / a suffix: the kernel skips
+     * the work of a trie no surviving alternative uses. */
+    __u64 prefix_alts;
+    __u64 suffix_alts;
 };
 
 /* Key of the prefilter's path tries: an exact path is stored with its NUL,
@@ -563,7 +567,7 @@ PL_ABI_ASSERT(sizeof(struct pl_pol_slow) == 24);
 PL_ABI_ASSERT(sizeof(struct pl_pol_lpm_addr_key) == 28);
 PL_ABI_ASSERT(PL_HOOK_MAX <= 1 << 16);
 PL_ABI_ASSERT(sizeof(struct pl_type_stats) == 24);
-PL_ABI_ASSERT(sizeof(struct pl_open_prefilter) == 16 + 8 * PL_OF_COUNT);
+PL_ABI_ASSERT(sizeof(struct pl_open_prefilter) == 32 + 8 * PL_OF_COUNT);
 PL_ABI_ASSERT(sizeof(struct pl_pf_path_key) == 252);
 /* an exec record with every tail field at its bound fits the scratch buffer */
 PL_ABI_ASSERT(PL_EVENT_MAX >= sizeof(struct pl_exec_event) + 3 * PL_PATH_MAX + PL_ARGV_MAX + PL_CGROUP_PATH_MAX);

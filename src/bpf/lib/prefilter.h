@@ -110,12 +110,19 @@ static __always_inline int pl_open_filtered(struct pl_record *r, __u32 kind, __u
     if (!alive)
         return 1;
 
-    /* One pass over the raw path: copy it forwards and backwards into the
-     * keys, look for "../", and for what lexical normalisation in user
-     * space would change (then the path is not judged: every path bit). */
+    /* Nothing left to learn from the path: it passes. */
+    const __u64 path_alts = pf->prefix_alts | pf->suffix_alts;
+    if (!(alive & (path_alts | pf->needs[PL_OF_DOTDOT])))
+        return 0;
+    const int want_reversed = (alive & pf->suffix_alts) != 0;
+
+    /* One pass over the raw path: copy it into the keys (reversed only when
+     * a suffix can still decide), look for "../", and for what lexical
+     * normalisation in user space would change (then the path is not
+     * judged: every path bit). */
     __u32 len = path_len ? path_len - 1 : 0;
     volatile __u32 *last = &k->last_three, *unjudged = &k->unjudged, *dotdot = &k->dotdot;
-    *unjudged = !(len >= 1 && len + 1 <= PL_PF_PATH_MAX);
+    *unjudged = !(len >= 1 && len + 1 <= PL_PF_PATH_MAX) || r->s->event[path_at & (PL_EVENT_MAX - 1)] != '/';
     *dotdot = len + 1 > PL_PF_PATH_MAX; /* not scanned to its end */
     *last = 0;
     if (len + 1 <= PL_PF_PATH_MAX) {
@@ -124,15 +131,15 @@ static __always_inline int pl_open_filtered(struct pl_record *r, __u32 kind, __u
                 break;
             char c = r->s->event[(path_at + i) & (PL_EVENT_MAX - 1)];
             k->prefix.path[i] = c;
-            k->postfix.path[i] = r->s->event[(path_at + len - 1 - i) & (PL_EVENT_MAX - 1)];
+            if (want_reversed)
+                k->postfix.path[i] = r->s->event[(path_at + len - 1 - i) & (PL_EVENT_MAX - 1)];
             __u32 prev = *last;
-            if (i == 0 && c != '/')
-                *unjudged = 1;
-            if (c == '/' && ((prev & 0xff) == '/' || (prev & 0xffff) == PL_PF_SLASH_DOT ||
-                             prev == PL_PF_SLASH_DOT_DOT))
-                *unjudged = 1;
-            if ((prev & 0xffff) == PL_PF_DOT_DOT && c == '/')
-                *dotdot = 1;
+            if (c == '/') {
+                if ((prev & 0xff) == '/' || (prev & 0xffff) == PL_PF_SLASH_DOT || prev == PL_PF_SLASH_DOT_DOT)
+                    *unjudged = 1;
+                if ((prev & 0xffff) == PL_PF_DOT_DOT)
+                    *dotdot = 1;
+            }
             *last = (prev << 8 | (__u8)c) & 0xffffff;
         }
         __u32 tail = *last;
@@ -154,12 +161,17 @@ static __always_inline int pl_open_filtered(struct pl_record *r, __u32 kind, __u
         k->prefix.path[end & 0xff] = 0;
         k->prefix.prefixlen = 8 * (len + 1);
         k->postfix.prefixlen = 8 * len;
-        __u64 *m = bpf_map_lookup_elem(&pl_pf_prefix, &k->prefix);
-        if (m)
-            paths |= *m;
-        m = bpf_map_lookup_elem(&pl_pf_postfix, &k->postfix);
-        if (m)
-            paths |= *m;
+        __u64 *m;
+        if (alive & pf->prefix_alts) {
+            m = bpf_map_lookup_elem(&pl_pf_prefix, &k->prefix);
+            if (m)
+                paths |= *m;
+        }
+        if (want_reversed) {
+            m = bpf_map_lookup_elem(&pl_pf_postfix, &k->postfix);
+            if (m)
+                paths |= *m;
+        }
     }
     return (alive & paths) == 0;
 }

@@ -415,6 +415,7 @@ OpenTables build_open_tables(const OpenPrefilter& prefilter)
             if (key.size() > PL_PF_PATH_MAX)
                 key.resize(PL_PF_PATH_MAX);
             (p.kind == PathMatch::Suffix ? t.postfix : t.prefix)[key] |= bit;
+            (p.kind == PathMatch::Suffix ? t.header.suffix_alts : t.header.prefix_alts) |= bit;
         }
     }
     // An LPM lookup returns the longest match only: give each entry the bits

@@ -226,6 +226,8 @@ TEST(OpenPrefilter, TriesCarryTheBitsOfShorterPrefixes)
     EXPECT_EQ(t.prefix.at(std::string("/etc/shadow") + '\0'), 3u);
     EXPECT_EQ(t.postfix.at("gol."), 4u);
     EXPECT_EQ(t.header.needs[PL_OF_WRITE], 2u);
+    EXPECT_EQ(t.header.prefix_alts, 3u);
+    EXPECT_EQ(t.header.suffix_alts, 4u);
     EXPECT_TRUE(passes(t, "/etc/shadow", O_RDONLY));  // the /etc/ prefix alone
     EXPECT_TRUE(passes(t, "/var/x.log", O_RDONLY));
     EXPECT_FALSE(passes(t, "/var/x.txt", O_RDONLY));
