@@ -496,6 +496,7 @@ int run_agent(const RunOptions& o)
         // stream (--no-rules) and a recording need every one.
         if (use_prefilter && !install_open_prefilter(*sensor, &rule_set, true))
             return 1;
+        rule_set = rules::RuleSet{};  // only the analysis needed it
         if (!o.policy_paths.empty()) {
             policy_env = host_compile_env(sensor->features(), o.policy_mode == "monitor" ? policy::Mode::Monitor
                                                                                          : policy::Mode::Enforce);
