@@ -21,6 +21,7 @@
 #   BENCH_REPS [5]         BENCH_RATES ["25000 50000 100000 200000 400000"]
 #   BENCH_RATE_SECS [3]    BENCH_BARE_ONLY [0]  (1 = skip everything needing the agent)
 #   BENCH_AGENT_ARGS ["--no-rules --events all"]
+#   BENCH_WORKLOADS ["open forkexec connect"]
 #   BENCH_RESULTS [BUILD_DIR/bench-results.json]
 set -euo pipefail
 
@@ -57,7 +58,7 @@ SETTLE=1.2
 # consumed what the workload left in the ring buffer.
 DRAIN=0.5
 
-WORKLOADS=(open forkexec connect)
+read -r -a WORKLOADS <<<"${BENCH_WORKLOADS:-open forkexec connect}"
 declare -A WL_N=([open]=$OPEN_N [forkexec]=$FORKEXEC_N [connect]=$CONNECT_N)
 declare -A WL_LABEL=([open]="open+close" [forkexec]="fork+exec" [connect]="tcp connect")
 
@@ -167,6 +168,14 @@ stat_field() {
   die "cannot read \"$name\" from stats file $STATS: $(head -c 300 "$STATS" 2>/dev/null)"
 }
 
+# optional_stat_field NAME -> its value, 0 when the stats file lacks it (an agent
+# without that counter).
+optional_stat_field() {
+  local v
+  v=$(sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\([0-9][0-9]*\).*/\1/p" "$STATS" 2>/dev/null | head -n1)
+  echo "${v:-0}"
+}
+
 check_agent_alive() {
   is_running "$AGENT_PID" && return 0
   local pid=$AGENT_PID rc=0
@@ -243,27 +252,33 @@ bare_run() {
 
 # agent_run WL -> RUN_NS, under a freshly started agent, which is stopped again
 # afterwards so that the next bare run sees no agent. Adds the agent's CPU time and
-# events during the run (its start-up excluded) to CPU_DELTA/EV_DELTA.
-declare -A CPU_DELTA EV_DELTA
+# events during the run (its start-up excluded) to CPU_DELTA/EV_DELTA. Events are
+# those user space decoded plus those the kernel prefilter kept back (FILT_DELTA),
+# so CPU per million events compares runs with and without the prefilter.
+# WALL_DELTA sums the workload's own run time, for the agent's share of a core.
+declare -A CPU_DELTA EV_DELTA FILT_DELTA WALL_DELTA
 agent_run() {
-  local wl=$1 cpu0 ev0 cpu1
+  local wl=$1 cpu0 ev0 filt0 cpu1 filt1
   start_agent
   sleep "$SETTLE"   # the same pause as bare_run; the first stats file is written by then
   check_agent_alive
-  cpu0=$(agent_cpu); ev0=$(stat_field events_total)
+  cpu0=$(agent_cpu); ev0=$(stat_field events_total); filt0=$(optional_stat_field kernel_filtered_total)
   timed_run "$wl"
   sleep "$DRAIN"
   check_agent_alive
   cpu1=$(agent_cpu)
   note_hwm
   finish_agent
-  EV_DELTA[$wl]=$((${EV_DELTA[$wl]:-0} + $(stat_field events_total) - ev0))
+  filt1=$(optional_stat_field kernel_filtered_total)
+  FILT_DELTA[$wl]=$((${FILT_DELTA[$wl]:-0} + filt1 - filt0))
+  EV_DELTA[$wl]=$((${EV_DELTA[$wl]:-0} + $(stat_field events_total) - ev0 + filt1 - filt0))
   CPU_DELTA[$wl]=$(calc 'printf "%.3f", s + b - a' s="${CPU_DELTA[$wl]:-0}" a="$cpu0" b="$cpu1")
+  WALL_DELTA[$wl]=$(calc 'printf "%.3f", s + ns * n / 1e9' s="${WALL_DELTA[$wl]:-0}" ns="$RUN_NS" n="${WL_N[$wl]}")
 }
 
 # ---- (a) bare and agent on, interleaved -----------------------------------------------
 
-declare -A BARE AGENT_NS RATIO CPU_PER_M BARE_REPS AGENT_REPS RATIO_REPS
+declare -A BARE AGENT_NS RATIO CPU_PER_M CPU_SHARE BARE_REPS AGENT_REPS RATIO_REPS
 for wl in "${WORKLOADS[@]}"; do
   bare=() agent=() ratios=()
   for ((r = 1; r <= REPS; r++)); do
@@ -294,7 +309,9 @@ for wl in "${WORKLOADS[@]}"; do
   RATIO_REPS[$wl]=${ratios[*]}
   CPU_PER_M[$wl]=$(calc 'if (e > 0) printf "%.3f", c / (e / 1e6); else print "null"' \
     c="${CPU_DELTA[$wl]}" e="${EV_DELTA[$wl]}")
-  log "$wl: ratios ${ratios[*]} -> median ${RATIO[$wl]}; ${EV_DELTA[$wl]} events, ${CPU_DELTA[$wl]} s agent CPU over $REPS agent runs"
+  CPU_SHARE[$wl]=$(calc 'if (w > 0) printf "%.1f", 100 * c / w; else print "null"' \
+    c="${CPU_DELTA[$wl]}" w="${WALL_DELTA[$wl]}")
+  log "$wl: ratios ${ratios[*]} -> median ${RATIO[$wl]}; ${EV_DELTA[$wl]} events (${FILT_DELTA[$wl]} filtered in the kernel), ${CPU_DELTA[$wl]} s agent CPU over $REPS agent runs (${CPU_SHARE[$wl]}% of a core)"
 done
 
 if [[ $BARE_ONLY == 1 ]]; then
@@ -335,7 +352,7 @@ verdict() { calc 'ok = (op == "<") ? (v < t) : (v >= t); print ok ? "PASS" : "MI
 
 echo
 echo "Palisade sensor benchmark ($(uname -r), $(nproc) CPUs, $REPS interleaved reps, median; agent: $AGENT_ARGS)"
-printf '%-12s %12s %12s %8s  %-20s %16s\n' workload "bare ns/op" "agent ns/op" ratio target "agent CPU s/1M ev"
+printf '%-12s %12s %12s %8s  %-20s %16s %12s\n' workload "bare ns/op" "agent ns/op" ratio target "agent CPU s/1M ev" "agent CPU %"
 for wl in "${WORKLOADS[@]}"; do
   if [[ $wl == open ]]; then
     target="< ${OPEN_TARGET}x $(verdict "${RATIO[$wl]}" "$OPEN_TARGET" "<")"
@@ -343,10 +360,11 @@ for wl in "${WORKLOADS[@]}"; do
     target="-"
   fi
   cpu=${CPU_PER_M[$wl]}; [[ $cpu == null ]] && cpu="n/a"
-  printf '%-12s %12.1f %12.1f %7sx  %-20s %16s\n' "${WL_LABEL[$wl]}" "${BARE[$wl]}" \
-    "${AGENT_NS[$wl]}" "${RATIO[$wl]}" "$target" "$cpu"
+  printf '%-12s %12.1f %12.1f %7sx  %-20s %16s %12s\n' "${WL_LABEL[$wl]}" "${BARE[$wl]}" \
+    "${AGENT_NS[$wl]}" "${RATIO[$wl]}" "$target" "$cpu" "${CPU_SHARE[$wl]}"
 done
-echo "(ratio: median of the per-rep agent/bare ratios; ns/op: medians of each side)"
+echo "(ratio: median of the per-rep agent/bare ratios; ns/op: medians of each side; events include those"
+echo " the kernel prefilter kept back; agent CPU %: agent CPU time over the workload's run time)"
 
 echo
 printf '%-14s %16s %12s %8s\n' "target ops/s" "achieved ops/s" events drops
@@ -369,9 +387,9 @@ json_list() { local IFS=,; echo "[$*]"; }   # json_list "1 2 3" -> [1,2,3]
   sep=""
   for wl in "${WORKLOADS[@]}"; do
     # shellcheck disable=SC2086 # the per-rep lists are word lists
-    printf '%s    "%s": {"ops": %s, "bare_ns_per_op": %s, "agent_ns_per_op": %s, "ratio": %s, "events": %s, "agent_cpu_s": %s, "agent_cpu_s_per_1m_events": %s, "bare_ns_per_op_reps": %s, "agent_ns_per_op_reps": %s, "ratio_reps": %s}' \
+    printf '%s    "%s": {"ops": %s, "bare_ns_per_op": %s, "agent_ns_per_op": %s, "ratio": %s, "events": %s, "filtered_events": %s, "agent_cpu_s": %s, "agent_cpu_s_per_1m_events": %s, "agent_cpu_percent": %s, "bare_ns_per_op_reps": %s, "agent_ns_per_op_reps": %s, "ratio_reps": %s}' \
       "$sep" "$wl" "${WL_N[$wl]}" "${BARE[$wl]}" "${AGENT_NS[$wl]}" "${RATIO[$wl]}" \
-      "${EV_DELTA[$wl]}" "${CPU_DELTA[$wl]}" "${CPU_PER_M[$wl]}" \
+      "${EV_DELTA[$wl]}" "${FILT_DELTA[$wl]}" "${CPU_DELTA[$wl]}" "${CPU_PER_M[$wl]}" "${CPU_SHARE[$wl]}" \
       "$(json_list ${BARE_REPS[$wl]})" "$(json_list ${AGENT_REPS[$wl]})" "$(json_list ${RATIO_REPS[$wl]})"
     sep=$',\n'
   done

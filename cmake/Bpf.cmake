@@ -24,7 +24,7 @@ endif()
 # bpf_skeleton(NAME SOURCES...) -> target NAME_skel with ${BPF_GEN_DIR}/NAME.skel.h
 function(bpf_skeleton name)
   set(objects)
-  file(GLOB bpf_headers ${CMAKE_SOURCE_DIR}/src/bpf/lib/*.h ${CMAKE_SOURCE_DIR}/src/abi/palisade/*.h)
+  file(GLOB bpf_headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/bpf/lib/*.h ${CMAKE_SOURCE_DIR}/src/abi/palisade/*.h)
   foreach(src ${ARGN})
     get_filename_component(base ${src} NAME_WE)
     set(obj ${BPF_GEN_DIR}/${base}.bpf.o)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Files: opens, and the calls that change the filesystem. */
 #include "lib/path.h"
+#include "lib/prefilter.h"
 #include "lib/syscall.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -58,6 +59,11 @@ int pl_sys_open(struct bpf_raw_tracepoint_args *ctx)
     __u32 path_at = r.pos;
     __u16 path_len = pl_put_user_str(&r, upath, PL_PATH_MAX);
     ev->path_len = path_len;
+    /* Before the costly part (the directory walk) and the ring buffer. */
+    if (pl_open_filtered(&r, sc.kind, ev->flags, sc.ret, path_at, path_len)) {
+        pl_count_filtered(PL_EV_OPEN);
+        return 0;
+    }
     if (pl_appended_path_relative(&r, path_at, path_len)) {
         __u16 dir_len = pl_put_dir(&r, dirfd);
         ev = pl_record_fixed(&r);

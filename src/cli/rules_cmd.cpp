@@ -88,7 +88,7 @@ int rules_list(const RulesOptions& o)
     return loaded.files_ok ? 0 : 1;
 }
 
-std::unique_ptr<rules::RuleEngine> load_rules(const std::vector<std::string>& files)
+std::unique_ptr<rules::RuleEngine> load_rules(const std::vector<std::string>& files, rules::RuleSet* set)
 {
     auto loaded = load(files);
     bool fatal = !loaded.files_ok;
@@ -106,6 +106,8 @@ std::unique_ptr<rules::RuleEngine> load_rules(const std::vector<std::string>& fi
         return nullptr;
     spdlog::info("loaded {} rules from {} in {:.1f} ms", loaded.engine->rules().size(), fmt::join(files, ", "),
                  loaded.milliseconds);
+    if (set)
+        *set = std::move(loaded.set);
     return std::move(loaded.engine);
 }
 

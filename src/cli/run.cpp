@@ -31,6 +31,7 @@
 #include "proc/cgroup_hierarchy.h"
 #include "proc/proc_snapshot.h"
 #include "proc/process_cache.h"
+#include "rules/prefilter/open_prefilter.h"
 #include "source/record_file.h"
 
 namespace palisade {
@@ -138,14 +139,15 @@ public:
             by_type += fmt::format("{}\"{}\":{}", by_type.empty() ? "" : ",", event_type_name(EventType(t)),
                                    events_by_type_[t]);
         const ContainerStats c = containers_.stats();
-        return fmt::format("{{\"events_total\":{},\"drops_total\":{},\"kernel_emitted_total\":{},"
+        return fmt::format("{{\"events_total\":{},\"drops_total\":{},\"kernel_emitted_total\":{},\"kernel_filtered_total\":{},"
                            "\"decode_errors\":{},\"events_by_type\":{{{}}},\"process_cache_size\":{},"
                            "\"process_cache_evictions\":{},\"alerts_total\":{},\"policy_events_total\":{},\"policies_loaded\":{},"
                            "\"containers\":{{\"seen\":{},\"cgroups_parsed\":{},\"metadata_known\":{},"
                            "\"metadata_unavailable\":{},\"events_before_metadata\":{},\"metadata_ms_last\":{:.1f},"
                            "\"metadata_ms_max\":{:.1f},\"metadata_ms_mean\":{:.1f},\"cri_lookups\":{},\"cri_found\":{},"
                            "\"cri_not_found\":{},\"cri_errors\":{}}}}}",
-                           events_total_, kernel.dropped_total(), kernel.emitted_total(), decode_errors_, by_type,
+                           events_total_, kernel.dropped_total(), kernel.emitted_total(), kernel.filtered_total(),
+                           decode_errors_, by_type,
                            cache_.size(), cache_.evictions(), alerts_total_, policy_events_total_, policies_[active_bank_].size(), c.containers, c.cgroups_parsed,
                            c.metadata_known, c.metadata_unavailable, c.events_before_metadata, c.metadata_ms_last,
                            c.metadata_ms_max, c.metadata_ms_mean, c.cri_lookups, c.cri_found, c.cri_not_found,
@@ -164,6 +166,10 @@ public:
             append_metric(out, "palisade_kernel_drops_total",
                           "Records the kernel could not write: ring buffer full.", "counter", kernel.dropped[t],
                           fmt::format("type=\"{}\"", event_type_name(EventType(t))));
+        for (std::size_t t = PL_EV_EXEC; t < PL_EV_TYPE_MAX; ++t)
+            append_metric(out, "palisade_kernel_filtered_total",
+                          "Records the kernel prefilter kept back: no loaded rule could match them.", "counter",
+                          kernel.filtered[t], fmt::format("type=\"{}\"", event_type_name(EventType(t))));
         append_metric(out, "palisade_decode_errors_total", "Records refused by the decoder.", "counter",
                       decode_errors_);
         append_metric(out, "palisade_alerts_total", "Rule alerts written.", "counter", alerts_total_);
@@ -328,12 +334,37 @@ void write_file_atomically(const std::string& path, const std::string& text)
     std::rename(tmp.c_str(), path.c_str());
 }
 
+// The open prefilter for `set`: opens no rule can match stay in the kernel.
+// Off (every open emitted) when `enabled` is false.
+bool install_open_prefilter(Sensor& sensor, const rules::RuleSet* set, bool enabled)
+{
+    rules::prefilter::OpenTables tables;
+    if (enabled && set) {
+        const auto prefilter = rules::prefilter::derive_open_prefilter(*set);
+        tables = rules::prefilter::build_open_tables(prefilter);
+        if (prefilter.pass_all)
+            spdlog::info("open prefilter passes every open: {}", prefilter.reason);
+        else
+            spdlog::info("open prefilter: {} rules see opens, {} alternatives, {} prefix and {} suffix entries",
+                         prefilter.rules.size(), prefilter.alternatives.size(), tables.prefix.size(),
+                         tables.postfix.size());
+    }
+    std::string error;
+    if (!sensor.set_open_prefilter(tables.header, tables.prefix, tables.postfix, &error)) {
+        spdlog::error("open prefilter: {}", error);
+        return false;
+    }
+    return true;
+}
+
 // SIGHUP: the rule files are loaded again. A set that fails to load leaves
-// the running rules (and hooks) exactly as they were.
-void reload_rules(const std::vector<std::string>& files, Sensor* sensor, Pipeline& pipeline)
+// the running rules (and hooks) exactly as they were. `prefilter_sensor`
+// (null: no prefilter) gets the open prefilter of the new rules.
+void reload_rules(const std::vector<std::string>& files, Sensor* sensor, Sensor* prefilter_sensor, Pipeline& pipeline)
 {
     spdlog::info("reloading rules from {}", fmt::join(files, ", "));
-    auto engine = load_rules(files);
+    rules::RuleSet set;
+    auto engine = load_rules(files, &set);
     if (!engine) {
         spdlog::error("reload failed: the previous rules keep running");
         return;
@@ -343,7 +374,12 @@ void reload_rules(const std::vector<std::string>& files, Sensor* sensor, Pipelin
         spdlog::error("reload failed: {}; the previous rules keep running", error);
         return;
     }
+    // Off while the engine is swapped, then narrowed to the new rules.
+    if (prefilter_sensor)
+        install_open_prefilter(*prefilter_sensor, nullptr, false);
     pipeline.replace_engine(std::move(engine));
+    if (prefilter_sensor)
+        install_open_prefilter(*prefilter_sensor, &set, true);
 }
 
 // Policy files changed (or SIGHUP): compiled again and swapped in as map
@@ -373,6 +409,8 @@ void add_run_command(CLI::App& app, RunOptions& o)
     run->add_option("-r,--rules", o.rules_files, "Falco-syntax rule file, repeatable, loaded in order "
                                                   "(default: Palisade's own rules)");
     run->add_flag("--no-rules", o.no_rules, "Print the event stream instead of rule alerts");
+    run->add_flag("--no-prefilter", o.no_prefilter,
+                  "Send every open to user space, even those no loaded rule can match");
     run->add_option("-p,--policy", o.policy_paths,
                     "TracingPolicy or NetworkPolicy file or directory, repeatable; changes apply while running");
     run->add_option("--policy-mode", o.policy_mode, "Mode of policies that do not set policy-mode")
@@ -424,14 +462,16 @@ int run_agent(const RunOptions& o)
     }
     const auto rule_files = o.rules_files.empty() ? std::vector<std::string>{default_rules_file()} : o.rules_files;
     std::unique_ptr<rules::RuleEngine> engine;
+    rules::RuleSet rule_set;
     if (!o.no_rules) {
-        engine = load_rules(rule_files);
+        engine = load_rules(rule_files, &rule_set);
         if (!engine)
             return 1;
         // Only the hooks some rule needs are attached.
         if (o.events.empty())
             groups = event_groups_for(engine->event_types());
     }
+    const bool use_prefilter = !o.no_rules && !o.no_prefilter && o.record_file.empty() && o.replay_file.empty();
     if (o.ringbuf_mb & (o.ringbuf_mb - 1)) {
         spdlog::error("--ringbuf-mb must be a power of two, got {}", o.ringbuf_mb);
         return 2;
@@ -502,6 +542,11 @@ int run_agent(const RunOptions& o)
         }
         for (const auto& line : sensor->features().degraded())
             spdlog::info("degraded: {}", line);
+        // Only when the rules are the only reader of open records: the event
+        // stream (--no-rules) and a recording need every one.
+        if (use_prefilter && !install_open_prefilter(*sensor, &rule_set, true))
+            return 1;
+        rule_set = rules::RuleSet{};  // only the analysis needed it
         if (!o.policy_paths.empty()) {
             policy_env = host_compile_env(sensor->features(), o.policy_mode == "monitor" ? policy::Mode::Monitor
                                                                                          : policy::Mode::Enforce);
@@ -524,6 +569,7 @@ int run_agent(const RunOptions& o)
     }
 
     RecordSource& input = sensor ? static_cast<RecordSource&>(*sensor) : *source;
+    Sensor* prefilter_sensor = use_prefilter ? sensor.get() : nullptr;
     using Clock = std::chrono::steady_clock;
     const auto started = Clock::now();
     auto last_stats = started, last_stats_file = started, last_policy_check = started;
@@ -532,7 +578,7 @@ int run_agent(const RunOptions& o)
     while (!g_stop) {
         const bool reload = g_reload.exchange(false);
         if (reload && !o.no_rules)
-            reload_rules(rule_files, o.events.empty() ? sensor.get() : nullptr, pipeline);
+            reload_rules(rule_files, o.events.empty() ? sensor.get() : nullptr, prefilter_sensor, pipeline);
         if (sensor && !o.policy_paths.empty() &&
             (reload || Clock::now() - last_policy_check >= std::chrono::milliseconds(500))) {
             last_policy_check = Clock::now();

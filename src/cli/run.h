@@ -11,6 +11,7 @@ namespace palisade {
 struct RunOptions {
     std::vector<std::string> rules_files;  // empty: Palisade's default rules
     bool no_rules = false;                 // print the raw event stream instead of alerts
+    bool no_prefilter = false;             // send every open to user space, even those no rule can match
     std::vector<std::string> policy_paths; // TracingPolicy / NetworkPolicy files or directories
     std::string policy_mode = "enforce";   // for policies that do not choose
     std::string events;                    // empty: what the rules need (all without rules)

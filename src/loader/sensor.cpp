@@ -101,6 +101,7 @@ bool parse_event_groups(const std::string& list, std::set<std::string>* groups, 
 
 std::uint64_t SensorStats::emitted_total() const { return std::accumulate(emitted.begin(), emitted.end(), 0ull); }
 std::uint64_t SensorStats::dropped_total() const { return std::accumulate(dropped.begin(), dropped.end(), 0ull); }
+std::uint64_t SensorStats::filtered_total() const { return std::accumulate(filtered.begin(), filtered.end(), 0ull); }
 
 Sensor::Sensor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Sensor::~Sensor() = default;  // ring buffer, links, then skeleton: members in reverse order
@@ -220,6 +221,46 @@ int Sensor::poll(int timeout_ms, const RecordHandler& handle)
     return n;
 }
 
+bool Sensor::set_open_prefilter(const pl_open_prefilter& header, const std::map<std::string, std::uint64_t>& prefix,
+                                const std::map<std::string, std::uint64_t>& postfix, std::string* error)
+{
+    sensor& skel = *impl_->skel;
+    const std::uint32_t zero = 0;
+    // Off first: while the tries change, every open passes.
+    pl_open_prefilter off{};
+    if (bpf_map__update_elem(skel.maps.pl_pf_open_map, &zero, sizeof(zero), &off, sizeof(off), BPF_ANY)) {
+        *error = fmt::format("cannot write pl_pf_open_map: {}", errno_text(errno));
+        return false;
+    }
+    auto rewrite = [&](bpf_map* map, std::vector<pl_pf_path_key>& written,
+                       const std::map<std::string, std::uint64_t>& entries) {
+        for (const auto& key : written)
+            bpf_map__delete_elem(map, &key, sizeof(key), 0);
+        written.clear();
+        for (const auto& [bytes, mask] : entries) {
+            pl_pf_path_key key{};
+            const std::size_t n = std::min<std::size_t>(bytes.size(), sizeof(key.path));
+            std::memcpy(key.path, bytes.data(), n);
+            key.prefixlen = 8 * n;
+            if (bpf_map__update_elem(map, &key, sizeof(key), &mask, sizeof(mask), BPF_ANY)) {
+                *error = fmt::format("cannot write {}: {}", bpf_map__name(map), errno_text(errno));
+                return false;
+            }
+            written.push_back(key);
+        }
+        return true;
+    };
+    if (!rewrite(skel.maps.pl_pf_prefix, impl_->prefilter_prefix_keys, prefix) ||
+        !rewrite(skel.maps.pl_pf_postfix, impl_->prefilter_postfix_keys, postfix))
+        return false;
+    if (header.enabled &&
+        bpf_map__update_elem(skel.maps.pl_pf_open_map, &zero, sizeof(zero), &header, sizeof(header), BPF_ANY)) {
+        *error = fmt::format("cannot write pl_pf_open_map: {}", errno_text(errno));
+        return false;
+    }
+    return true;
+}
+
 SensorStats Sensor::stats() const
 {
     SensorStats out;
@@ -232,6 +273,7 @@ SensorStats Sensor::stats() const
         for (const auto& cpu : per_cpu) {
             out.emitted[type] += cpu.emitted;
             out.dropped[type] += cpu.dropped;
+            out.filtered[type] += cpu.filtered;
         }
     }
     return out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -41,8 +42,10 @@ struct SensorOptions {
 struct SensorStats {
     std::array<std::uint64_t, PL_EV_TYPE_MAX> emitted{};
     std::array<std::uint64_t, PL_EV_TYPE_MAX> dropped{};
+    std::array<std::uint64_t, PL_EV_TYPE_MAX> filtered{};  // by the prefilter: no rule could match
     std::uint64_t emitted_total() const;
     std::uint64_t dropped_total() const;
+    std::uint64_t filtered_total() const;
 };
 
 class Sensor final : public RecordSource {
@@ -70,6 +73,13 @@ public:
     // are read against the set that produced them.
     std::uint32_t policy_bank() const;
     const std::vector<std::string>& attached_hooks() const { return attached_; }
+
+    // Replaces the open prefilter (struct pl_open_prefilter; the trie keys are
+    // bytes without prefixlen, an exact path with its NUL, suffixes reversed).
+    // Opens pass unfiltered while the tables change. header.enabled == 0
+    // turns it off.
+    bool set_open_prefilter(const pl_open_prefilter& header, const std::map<std::string, std::uint64_t>& prefix,
+                            const std::map<std::string, std::uint64_t>& postfix, std::string* error);
 
     struct Impl;
 

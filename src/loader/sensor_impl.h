@@ -40,6 +40,9 @@ struct Sensor::Impl {
     bool policy_cgroup_hooks = false;
     policy::KernelTables policy_tables;  // in force, in bank policy_bank
     std::uint32_t policy_bank = 0;
+    // The open prefilter's trie keys now written, to delete on the next change.
+    std::vector<pl_pf_path_key> prefilter_prefix_keys;
+    std::vector<pl_pf_path_key> prefilter_postfix_keys;
 
     static int on_record(void* ctx, void* data, size_t size)
     {

@@ -522,7 +522,51 @@ struct pl_policy_event {
 /* Per-CPU counters, one slot per event type (index 0 = all). */
 struct pl_type_stats {
     __u64 emitted;
-    __u64 dropped; /* ring buffer full */
+    __u64 dropped;  /* ring buffer full */
+    __u64 filtered; /* no loaded rule could match: the prefilter skipped it */
+};
+
+/*
+ * The open prefilter: a necessary condition of the loaded rules, derived in
+ * user space (src/rules/prefilter), that an open record must meet to reach
+ * user space. It is a disjunction of at most PL_PF_ALTS alternatives; each
+ * alternative is a set of facts the event must have plus, optionally, a set
+ * of path patterns one of which the path must match. The kernel computes:
+ *   alive  = prefix_trie(path) | postfix_trie(reversed path) | any_path
+ *            (every bit when the path cannot be judged: relative, "//", "/.")
+ *   for each fact the event lacks: alive &= ~needs[fact]
+ * and emits the record only when alive != 0.
+ */
+#define PL_PF_ALTS 64
+#define PL_PF_PATH_MAX 248 /* bytes of a path the tries look at; LPM keys hold 256 */
+
+enum pl_open_fact {
+    PL_OF_READ = 0,   /* evt.is_open_read: O_RDONLY or O_RDWR, not creat() */
+    PL_OF_WRITE,      /* evt.is_open_write: O_WRONLY or O_RDWR, not creat() */
+    PL_OF_TRUNC,      /* O_TRUNC in the flags */
+    PL_OF_CREAT,      /* O_CREAT in the flags */
+    PL_OF_OK,         /* the open returned an fd */
+    PL_OF_FAILED,     /* the open returned -errno */
+    PL_OF_DOTDOT,     /* the raw path may contain "../" (or was not scanned to its end) */
+    PL_OF_COUNT,
+};
+
+struct pl_open_prefilter {
+    __u32 enabled;  /* 0: every open is emitted */
+    __u32 pad;
+    __u64 any_path; /* alternatives without a path condition */
+    __u64 needs[PL_OF_COUNT]; /* per fact: the alternatives that need it */
+    /* Alternatives with a prefix or exact path / a suffix: the kernel skips
+     * the work of a trie no surviving alternative uses. */
+    __u64 prefix_alts;
+    __u64 suffix_alts;
+};
+
+/* Key of the prefilter's path tries: an exact path is stored with its NUL,
+ * so only the whole string matches it. */
+struct pl_pf_path_key {
+    __u32 prefixlen; /* bits */
+    __u8 path[PL_PF_PATH_MAX];
 };
 
 /* Sensor configuration written by user space before attach. */
@@ -557,6 +601,9 @@ PL_ABI_ASSERT(PL_HOOK_MAX <= 1 << 16);
 PL_ABI_ASSERT(PL_POL_BANKS * PL_POL_HOOK_SPAN <= 1 << 16); /* banked hook << 16 | bit fits 32 bits */
 PL_ABI_ASSERT(sizeof(struct pl_pol_proc_sets) == 64);
 PL_ABI_ASSERT(sizeof(struct pl_pol_exec_state) == 64);
+PL_ABI_ASSERT(sizeof(struct pl_type_stats) == 24);
+PL_ABI_ASSERT(sizeof(struct pl_open_prefilter) == 32 + 8 * PL_OF_COUNT);
+PL_ABI_ASSERT(sizeof(struct pl_pf_path_key) == 252);
 /* an exec record with every tail field at its bound fits the scratch buffer */
 PL_ABI_ASSERT(PL_EVENT_MAX >= sizeof(struct pl_exec_event) + 3 * PL_PATH_MAX + PL_ARGV_MAX + PL_CGROUP_PATH_MAX);
 
