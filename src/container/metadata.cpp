@@ -83,7 +83,7 @@ void apply_annotations(const Annotations& a, ContainerMetadata& m)
 
 // The pod as the API server has it: what the runtime left unsaid (labels
 // added later, annotations, docker without dockershim labels).
-bool add_api_server_pod(const MetadataRequest& request, const kube::PodWatch& pods, ContainerMetadata& m)
+static bool add_api_server_pod(const MetadataRequest& request, const kube::PodWatch& pods, ContainerMetadata& m)
 {
     auto pod = pods.by_container(request.id);
     if (!pod && !request.pod_uid.empty())
