@@ -166,7 +166,7 @@ int pl_pol_uprobe(struct pt_regs *ctx)
 
 /* ---- cgroup socket hooks -------------------------------------------------- */
 
-static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 hook, int v6)
+static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 hook, int v6, const int can_signal)
 {
     struct pl_pol_hook *h;
     __u32 tgid;
@@ -197,26 +197,46 @@ static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 hoo
         s->sport = s->dport;
         s->dport = 0;
     }
-    return pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY) == PL_VERDICT_DENY ? 0 : 1;
+    return pl_pol_evaluate_err(s, h, hook, tgid, PL_POLF_AT_ENTRY, NULL, can_signal) == PL_VERDICT_DENY ? 0 : 1;
 }
 
 SEC("cgroup/connect4")
-int pl_pol_connect4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 0); }
+int pl_pol_connect4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 0, 1); }
 
 SEC("cgroup/connect6")
-int pl_pol_connect6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 1); }
+int pl_pol_connect6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 1, 1); }
 
 SEC("cgroup/sendmsg4")
-int pl_pol_sendmsg4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 0); }
+int pl_pol_sendmsg4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 0, 1); }
 
 SEC("cgroup/sendmsg6")
-int pl_pol_sendmsg6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 1); }
+int pl_pol_sendmsg6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 1, 1); }
 
 SEC("cgroup/bind4")
-int pl_pol_bind4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 0); }
+int pl_pol_bind4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 0, 1); }
 
 SEC("cgroup/bind6")
-int pl_pol_bind6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 1); }
+int pl_pol_bind6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 1, 1); }
+
+/* The same hooks for kernels whose cgroup programs may not send signals
+ * (before 6.13): Sigkill and Signal refuse the call there without a signal. */
+SEC("cgroup/connect4")
+int pl_pol_connect4_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 0, 0); }
+
+SEC("cgroup/connect6")
+int pl_pol_connect6_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 1, 0); }
+
+SEC("cgroup/sendmsg4")
+int pl_pol_sendmsg4_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 0, 0); }
+
+SEC("cgroup/sendmsg6")
+int pl_pol_sendmsg6_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 1, 0); }
+
+SEC("cgroup/bind4")
+int pl_pol_bind4_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 0, 0); }
+
+SEC("cgroup/bind6")
+int pl_pol_bind6_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 1, 0); }
 
 /* ---- matchBinaries: which sets a process's binary is in, decided at exec --- */
 

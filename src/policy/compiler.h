@@ -87,11 +87,18 @@ struct KernelTables {
         std::string binary, symbol;
     };
     std::vector<Uprobe> uprobes;
+    // Where the kprobe program is attached, its hook id passed as the BPF cookie.
+    struct Kprobe {
+        std::uint32_t hook = 0;
+        std::string function;
+    };
+    std::vector<Kprobe> kprobes;
     std::vector<PolicyInfo> info;         // index = policy id
 
     bool uses_syscall_entry() const;
     bool uses_cgroup_hooks() const;
     bool uses_syscall_exit() const;
+    bool uses_hook(std::uint32_t id) const { return hooks.count(id) != 0; }
     // Which matchBinaries sets a binary at `path` is in, as the kernel decides at exec.
     pl_pol_binaries binary_sets(const std::string& path) const;
 };

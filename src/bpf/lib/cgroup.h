@@ -81,7 +81,11 @@ static __always_inline __u16 pl_put_cgroup_path(struct pl_record *r, struct task
             break;
         }
         off -= len;
-        bpf_probe_read_kernel(&s->path[off & (PL_CGROUP_PATH_MAX - 1)], len, name);
+        /* Older verifiers (6.12 and before) lose len's bound through the
+         * comparison above: mask it again where the compiler cannot fold it. */
+        __u32 copy = len;
+        asm volatile("" : "+r"(copy));
+        bpf_probe_read_kernel(&s->path[off & (PL_CGROUP_PATH_MAX - 1)], copy & (PL_NAME_MAX - 1), name);
         off -= 1;
         s->path[off & (PL_CGROUP_PATH_MAX - 1)] = '/';
         *offp = off;
