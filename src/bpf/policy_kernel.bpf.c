@@ -126,19 +126,17 @@ static __always_inline void pl_kpol_read_args(struct pl_pol_scratch *s, const st
         pl_kpol_string(s, h);
     if (h->sock_arg < 6) {
         void *ptr = (void *)pl_pol_arg(s, h->sock_arg);
-        if (!ptr)
-            return;
-        switch (h->sock_kind) {
-        case PL_SOCK_SOCK: pl_kpol_sock(s, ptr); break;
-        case PL_SOCK_SOCKET: {
-            struct socket *sock = ptr;
-            struct sock *sk = BPF_CORE_READ(sock, sk);
-            if (sk)
-                pl_kpol_sock(s, sk);
-            break;
-        }
-        case PL_SOCK_SOCKADDR: pl_kpol_sockaddr(s, ptr); break;
-        }
+        struct sock *sk = ptr;
+        if (ptr && h->sock_kind == PL_SOCK_SOCKET)
+            sk = BPF_CORE_READ((struct socket *)ptr, sk);
+        if (sk)
+            pl_kpol_sock(s, sk);
+    }
+    /* the address the caller passes: it overrides the socket's own (not connected yet) */
+    if (h->sockaddr_arg < 6) {
+        void *ptr = (void *)pl_pol_arg(s, h->sockaddr_arg);
+        if (ptr)
+            pl_kpol_sockaddr(s, ptr);
     }
 }
 

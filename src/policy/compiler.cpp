@@ -33,7 +33,7 @@ struct CompileFailure {
 };
 
 struct HookState {
-    HookState() { hook.str_arg = hook.dirfd_arg = hook.sock_arg = PL_POL_NO_ARG; }
+    HookState() { hook.str_arg = hook.dirfd_arg = hook.sock_arg = hook.sockaddr_arg = PL_POL_NO_ARG; }
     pl_pol_hook hook{};
     std::uint32_t selectors = 0;
     std::uint32_t slow = 0;
@@ -744,6 +744,7 @@ private:
         }
         hs.hook.sock_arg = target.sock_arg;
         hs.hook.sock_kind = target.sock_kind;
+        hs.hook.sockaddr_arg = target.sockaddr_arg;
         for (std::size_t a = 0; a < res.args.size(); ++a)
             if (res.args[a].source == ArgSource::SyscallInt && res.args[a].is32)
                 hs.hook.arg32 |= 1u << res.args[a].syscall_arg;

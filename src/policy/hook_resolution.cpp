@@ -210,8 +210,6 @@ HookResolution bind_kernel_args(const Hook& hook, HookTarget target, std::string
             str_kind = PL_STR_BPRM;
         else if (arg.type == ArgType::String)
             str_kind = PL_STR_KERNEL;
-        else if (arg.type == ArgType::Sockaddr)
-            sock_kind = PL_SOCK_SOCKADDR;
         else if (arg.type == ArgType::Sock && t != "skb")
             sock_kind = t == "socket" ? PL_SOCK_SOCKET : PL_SOCK_SOCK;
         if (str_kind != PL_STR_USER) {
@@ -221,6 +219,12 @@ HookResolution bind_kernel_args(const Hook& hook, HookTarget target, std::string
             }
             target.str_kind = str_kind;
             out.args.push_back({.source = ArgSource::String});
+        } else if (arg.type == ArgType::Sockaddr) {
+            if (auto clash = pointer_arg(target.sockaddr_arg, arg, "sockaddr")) {
+                out.args.push_back(*clash);
+                continue;
+            }
+            out.args.push_back({.source = ArgSource::Socket});
         } else if (sock_kind != PL_SOCK_NONE) {
             if (auto clash = pointer_arg(target.sock_arg, arg, "socket")) {
                 out.args.push_back(*clash);

@@ -48,6 +48,7 @@ struct HookTarget {
     std::uint8_t str_kind = PL_STR_USER;   // what str_arg points to (kernel functions, LSM hooks)
     std::uint8_t sock_arg = PL_POL_NO_ARG;  // kernel functions: the socket or address argument
     std::uint8_t sock_kind = PL_SOCK_NONE;
+    std::uint8_t sockaddr_arg = PL_POL_NO_ARG;  // kernel functions: a struct sockaddr * argument
     // A kprobe: the kernel function to attach to; the compiler numbers the id.
     std::string kernel_function;
 };

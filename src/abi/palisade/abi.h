@@ -388,6 +388,8 @@ struct pl_pol_hook {
     __u8 str_kind;    /* enum pl_pol_str_kind: what str_arg points to */
     __u8 sock_arg;    /* kernel functions: the argument holding a socket or address; PL_POL_NO_ARG = none */
     __u8 sock_kind;   /* enum pl_pol_sock_kind */
+    __u8 sockaddr_arg; /* kernel functions: a struct sockaddr * argument, read after sock_arg; PL_POL_NO_ARG = none */
+    __u8 pad[3];
 };
 #define PL_POL_NO_ARG 0xff
 
@@ -405,7 +407,6 @@ enum pl_pol_sock_kind {
     PL_SOCK_NONE = 0,
     PL_SOCK_SOCK,     /* struct sock * */
     PL_SOCK_SOCKET,   /* struct socket * */
-    PL_SOCK_SOCKADDR, /* struct sockaddr * */
 };
 
 enum pl_pol_hook_flags {
