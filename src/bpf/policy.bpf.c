@@ -51,7 +51,10 @@ static __always_inline void pl_pol_absolute_path(struct pl_pol_scratch *s, const
     if (sep)
         s->eq.str[dir_len & (PL_POL_STR_MAX - 1)] = '/';
     __u32 at = (dir_len + sep) & (PL_POL_STR_MAX - 1);
-    bpf_probe_read_kernel(&s->eq.str[at], rel_len, s->staging);
+    /* 6.1's verifier loses rel_len's bounds: mask it where clang cannot fold the mask away */
+    __u32 copy = rel_len;
+    asm volatile("" : "+r"(copy));
+    bpf_probe_read_kernel(&s->eq.str[at], copy & (PL_POL_STR_MAX - 1), s->staging);
     s->str_len = dir_len + sep + rel_len;
 }
 
