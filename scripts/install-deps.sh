@@ -17,6 +17,8 @@ packages=(
   # container tests: podman with runc (crun refuses some hosts' cgroups), catatonit for
   # `podman kube play`'s pause image, busybox-static for the image built offline
   podman runc conmon catatonit busybox-static
+  # VM tests (tests/vm): Debian's 6.1/6.12 kernels under qemu, for kprobes and BPF LSM
+  qemu-system-x86 xz-utils zstd
 )
 
 missing=()

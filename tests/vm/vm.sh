@@ -92,7 +92,13 @@ prepare() {
     pkg=$(package_for "$series")
     [[ -n $pkg ]] || skip "no linux-image package of the $series series is known to apt (run apt-get update)"
     rm -rf "$dir" && mkdir -p "$dir/deb"
-    (cd "$dir/deb" && apt-get download -qq "$pkg" >/dev/null 2>&1) || skip "apt-get download $pkg failed"
+    # Old lists name packages the archive has dropped: refresh them once and retry.
+    if ! (cd "$dir/deb" && apt-get download -qq "$pkg" >/dev/null 2>&1); then
+        apt-get update -qq >/dev/null 2>&1 || true
+        pkg=$(package_for "$series")
+        [[ -n $pkg ]] || skip "no linux-image package of the $series series is known to apt"
+        (cd "$dir/deb" && apt-get download -qq "$pkg" >/dev/null 2>&1) || skip "apt-get download $pkg failed"
+    fi
     dpkg -x "$dir"/deb/*.deb "$dir/root"
     rm -rf "$dir/deb"
     local kver
