@@ -142,6 +142,18 @@ static __always_inline void pl_kpol_read_args(struct pl_pol_scratch *s, const st
 
 /* ---- kprobes: one program, attached per function with its hook id as cookie */
 
+/* Return probes: the values read at entry, per thread and hook, until the return. */
+struct pl_kpol_call {
+    __u32 tid;
+    __u32 hook;
+};
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 4096);
+    __type(key, struct pl_kpol_call);
+    __type(value, struct pl_pol_scratch);
+} pl_kpol_calls SEC(".maps");
+
 SEC("kprobe")
 int pl_pol_kprobe(struct pt_regs *ctx)
 {
@@ -163,7 +175,38 @@ int pl_pol_kprobe(struct pt_regs *ctx)
     s->args[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
 #endif
     pl_kpol_read_args(s, h);
+    if (h->flags & PL_HOOKF_RETURN) {
+        struct pl_kpol_call call = {.tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook};
+        bpf_map_update_elem(&pl_kpol_calls, &call, s, BPF_ANY);
+        return 0;
+    }
     pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY);
+    return 0;
+}
+
+/* The values saved at entry plus the function's return value. A kill here
+ * still ends the process before the call returns to user space. */
+SEC("kretprobe")
+int pl_pol_kretprobe(struct pt_regs *ctx)
+{
+    __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
+    if (hook < PL_HOOK_KPROBE_FIRST || hook >= PL_HOOK_LSM_FIRST)
+        return 0;
+    struct pl_pol_hook *h;
+    __u32 tgid;
+    struct pl_pol_scratch *s = pl_kpol_begin(hook, &h, &tgid);
+    if (!s)
+        return 0;
+    struct pl_kpol_call call = {.tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook};
+    struct pl_pol_scratch *saved = bpf_map_lookup_elem(&pl_kpol_calls, &call);
+    if (!saved)
+        return 0;
+    bpf_probe_read_kernel(s, sizeof(*s), saved);
+    bpf_map_delete_elem(&pl_kpol_calls, &call);
+    s->ret = PT_REGS_RC(ctx);
+    if (h->arg32 & (1 << 6))
+        s->ret = (__u64)(__s64)(__s32)s->ret;
+    pl_pol_evaluate(s, h, hook, tgid, 0);
     return 0;
 }
 

@@ -34,6 +34,16 @@ bool attach_policy_kprobes(Sensor::Impl& impl, const KernelFeatures& features, c
         }
         spdlog::debug("policy: kprobe on {} serves hook {}", k.function, k.hook);
         links.push_back(std::move(link));
+        if (!k.with_return)
+            continue;
+        opts.retprobe = true;
+        LinkPtr ret(bpf_program__attach_kprobe_opts(skel.progs.pl_pol_kretprobe, k.function.c_str(), &opts));
+        if (!ret) {
+            *error = fmt::format("cannot attach a return probe to kernel function {}: {}", k.function,
+                                 std::strerror(errno));
+            return false;
+        }
+        links.push_back(std::move(ret));
     }
     return true;
 }

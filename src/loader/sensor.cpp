@@ -147,8 +147,10 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
                                   skel.progs.pl_pol_sendmsg6, skel.progs.pl_pol_bind4, skel.progs.pl_pol_bind6})
             bpf_program__set_autoload(prog, false);
     // The in-kernel policy hooks load only where the kernel has them.
-    if (!options.policies || !features.kprobe)
+    if (!options.policies || !features.kprobe) {
         bpf_program__set_autoload(skel.progs.pl_pol_kprobe, false);
+        bpf_program__set_autoload(skel.progs.pl_pol_kretprobe, false);
+    }
     if (!options.policies || !features.bpf_lsm)
         for (bpf_program* prog : {skel.progs.pl_pol_lsm_file_open, skel.progs.pl_pol_lsm_bprm_check,
                                   skel.progs.pl_pol_lsm_socket_connect})

@@ -745,6 +745,8 @@ private:
         hs.hook.sock_arg = target.sock_arg;
         hs.hook.sock_kind = target.sock_kind;
         hs.hook.sockaddr_arg = target.sockaddr_arg;
+        if (target.kernel_return)
+            hs.hook.flags |= PL_HOOKF_RETURN;
         for (std::size_t a = 0; a < res.args.size(); ++a)
             if (res.args[a].source == ArgSource::SyscallInt && res.args[a].is32)
                 hs.hook.arg32 |= 1u << res.args[a].syscall_arg;
@@ -807,7 +809,7 @@ private:
                 throw CompileFailure{hook.loc, fmt::format("more than {} kprobes on kernel functions over all policies",
                                                            PL_HOOK_LSM_FIRST - PL_HOOK_KPROBE_FIRST)};
             target.id = id;
-            b_.kprobes.push_back({id, target.kernel_function});
+            b_.kprobes.push_back({id, target.kernel_function, target.kernel_return});
         }
     }
 

@@ -91,6 +91,7 @@ struct KernelTables {
     struct Kprobe {
         std::uint32_t hook = 0;
         std::string function;
+        bool with_return = false;  // also a kretprobe: the hook matches at return
     };
     std::vector<Kprobe> kprobes;
     std::vector<PolicyInfo> info;         // index = policy id

@@ -245,8 +245,17 @@ HookResolution bind_kernel_args(const Hook& hook, HookTarget target, std::string
 // A kprobe on a kernel function, where the kernel has kprobes.
 HookResolution kernel_function_kprobe(const Hook& hook)
 {
-    HookTarget target{.id = PL_HOOK_KPROBE_FIRST, .kernel_function = hook.call};
-    return bind_kernel_args(hook, std::move(target), hook.call);
+    const bool ret = hook.is_return || hook.return_arg;
+    HookTarget target{.id = PL_HOOK_KPROBE_FIRST, .kernel_function = hook.call, .kernel_return = ret};
+    HookResolution out = bind_kernel_args(hook, std::move(target), hook.call);
+    if (ret) {
+        // The arguments are read at entry and matched with the result at return.
+        ArgBinding result{.source = ArgSource::SyscallInt, .syscall_arg = 6, .is32 = true};
+        if (hook.return_arg)
+            result.is32 = is_32bit(*hook.return_arg);
+        out.return_binding = result;
+    }
+    return out;
 }
 
 // The BPF LSM programs Palisade carries, by hook name.
@@ -482,7 +491,7 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
         if (hook.list_type == "generated_ftrace")
             return caps.kprobes ? unsupported("generated_ftrace lists (kernel functions by pattern) are not served yet")
                                 : needs("kprobes", hook);
-        if (caps.kprobes && hook.list_calls.empty() && !hook.is_return && !hook.return_arg && !hook.call.starts_with("__x64_sys_") &&
+        if (caps.kprobes && hook.list_calls.empty() && !hook.call.starts_with("__x64_sys_") &&
             !hook.call.starts_with("sys_") && !syscall_number(hook.call))
             return kernel_function_kprobe(hook);
         // Tetragon's `syscall` defaults to true: known kernel functions are recognised first.

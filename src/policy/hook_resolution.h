@@ -51,6 +51,7 @@ struct HookTarget {
     std::uint8_t sockaddr_arg = PL_POL_NO_ARG;  // kernel functions: a struct sockaddr * argument
     // A kprobe: the kernel function to attach to; the compiler numbers the id.
     std::string kernel_function;
+    bool kernel_return = false;  // a kprobe's return probe: matched when the function returns
 };
 
 enum class Support {

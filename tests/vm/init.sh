@@ -37,5 +37,5 @@ exec switch_root /newroot /bin/sh -c '
     echo $? > /run/vmio/rc
     sync
     echo o > /proc/sysrq-trigger
-    sleep 10
+    sleep 10 2>/dev/null
 '

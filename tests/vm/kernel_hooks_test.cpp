@@ -24,7 +24,6 @@
 
 namespace {
 
-using palisade::test::run_agent_around;
 using palisade::test::slurp;
 
 bool in_vm() { return std::getenv("PALISADE_IN_VM") != nullptr; }
@@ -161,12 +160,37 @@ const char* kKprobeTcpConnect = R"(  kprobes:
       - action: Sigkill
 )";
 
+// A return probe: the file read at entry, the result (0: the open is allowed) at return.
+const char* kKprobeReturn = R"(  kprobes:
+  - call: "security_file_open"
+    syscall: false
+    return: true
+    args:
+    - index: 0
+      type: "file"
+    returnArg:
+      index: 0
+      type: "int"
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: "Prefix"
+        values: ["/tmp/vm-ret"]
+      matchReturnArgs:
+      - index: 0
+        operator: "Equal"
+        values: ["0"]
+      matchActions:
+      - action: Sigkill
+)";
+
 TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
 {
     if (!in_vm())
         GTEST_SKIP() << "runs inside the test VM only (tests/vm/vm.sh sets PALISADE_IN_VM)";
     std::ofstream("/tmp/vm-secret.txt") << "secret\n";
     std::ofstream("/tmp/vm-fd.txt") << "fd\n";
+    std::ofstream("/tmp/vm-ret.txt") << "ret\n";
     ASSERT_EQ(shell("cp /bin/true /tmp/vm-true").exit_code(), 0);
 
     std::vector<std::string> args = {"--no-rules", "-e", "exec"};
@@ -175,12 +199,17 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
              {"lsm-connect", kLsmConnect},
              {"kprobe-exec", kKprobeExec},
              {"kprobe-fd-install", kKprobeFdInstall},
-             {"kprobe-tcp-connect", kKprobeTcpConnect}})
+             {"kprobe-tcp-connect", kKprobeTcpConnect},
+             {"kprobe-return", kKprobeReturn}})
         args.insert(args.end(), {"-p", write_policy(name, spec)});
 
-    Shell cat_secret, cat_other, run_true, cat_fd;
+    Shell cat_secret, cat_other, run_true, cat_fd, cat_ret;
     int lsm_connect = 0, kprobe_connect = 0, open_errno = 0;
-    auto output = run_agent_around(args, [&](pid_t) {
+    // TCG verifies the programs slowly, more so on a busy host: wait longer than on bare metal.
+    args.insert(args.begin(), "run");
+    palisade::test::AgentProcess agent(args, "vm");
+    ASSERT_TRUE(agent.wait_ready(std::chrono::seconds(80))) << agent.log();
+    {
         cat_secret = shell("cat /tmp/vm-secret.txt");
         errno = 0;
         int fd = open("/tmp/vm-secret.txt", O_RDONLY);
@@ -190,9 +219,12 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
         cat_other = shell("cat /proc/version");
         run_true = shell("exec /tmp/vm-true");
         cat_fd = shell("exec cat /tmp/vm-fd.txt");
+        cat_ret = shell("exec cat /tmp/vm-ret.txt");
         lsm_connect = connect_from_child(4101);
         kprobe_connect = connect_from_child(4102);
-    });
+    }
+    agent.stop();
+    const palisade::test::AgentOutput output{agent.lines(), agent.log()};
     EXPECT_NE(output.log.find("policy:lsm/file_open"), std::string::npos) << output.log;
 
     // lsm/file_open Override -1: the open fails with EPERM, nothing is read.
@@ -212,13 +244,17 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     EXPECT_EQ(cat_fd.out, "");
     EXPECT_TRUE(WIFSIGNALED(kprobe_connect) && WTERMSIG(kprobe_connect) == SIGKILL) << kprobe_connect;
 
+    // The kretprobe on security_file_open matched the entry's path and the result.
+    EXPECT_TRUE(cat_ret.killed()) << cat_ret.status;
+    EXPECT_EQ(cat_ret.out, "");
+
     // Each act was posted as a policy event, named by the hook that saw it.
     std::set<std::string> hooks;
     for (const auto& line : output.lines)
         if (line.value("type", "") == "policy")
             hooks.insert(line.dump());
     for (const char* want : {"lsm/file_open", "lsm/socket_connect", "security_bprm_check", "fd_install",
-                             "tcp_connect"}) {
+                             "tcp_connect", "security_file_open"}) {
         bool seen = false;
         for (const auto& h : hooks)
             seen = seen || h.find(want) != std::string::npos;

@@ -411,6 +411,7 @@ enum pl_pol_sock_kind {
 
 enum pl_pol_hook_flags {
     PL_HOOKF_STR_IS_PATH = 1 << 0, /* a file path: relative ones are made absolute */
+    PL_HOOKF_RETURN = 1 << 1,      /* a kernel function's return probe: entry saves the values, return matches */
 };
 
 enum pl_pol_slow_kind {

@@ -220,6 +220,15 @@ TEST(PolicyHookResolution, KernelHooksWhereTheKernelHasThem)
     ASSERT_EQ(exec.targets.size(), 1u);
     EXPECT_EQ(exec.targets[0].id, PL_HOOK_LSM_BPRM_CHECK);
     EXPECT_EQ(exec.targets[0].str_kind, PL_STR_BPRM);
+    // A return probe: the arguments read at entry, the result matched at return.
+    Hook creds = kprobe("commit_creds", {arg(0, ArgType::Cred, "cred")}, false);
+    creds.is_return = true;
+    HookResolution ret = resolve_hook(creds, caps);
+    EXPECT_EQ(ret.support, Support::Loads);
+    ASSERT_EQ(ret.targets.size(), 1u);
+    EXPECT_TRUE(ret.targets[0].kernel_return);
+    ASSERT_TRUE(ret.return_binding.has_value());
+    EXPECT_EQ(ret.return_binding->syscall_arg, 6);
     // Kernel functions' arguments Palisade does not read yet are named as such.
     HookResolution skb = resolve_hook(kprobe("ip_output", {arg(2, ArgType::Sock, "skb")}, false), caps);
     EXPECT_EQ(bindings(skb), (Lines{"unavailable: a 'skb' argument of ip_output is not read in the kernel yet"}));
@@ -243,12 +252,6 @@ TEST(PolicyHookResolution, RefusedHooks)
               (P{Support::Unsupported, "'sys_frobnicate' is not a syscall of this architecture"}));
     EXPECT_EQ(refused(kprobe("__ia32_sys_open"), none),
               (P{Support::Unsupported, "'__ia32_sys_open': 32-bit compat syscalls are not watched"}));
-    Hook ret = kprobe("security_file_open");
-    ret.syscall = false;
-    ret.call = "commit_creds";
-    ret.is_return = true;
-    EXPECT_EQ(refused(ret, kprobes),
-              (P{Support::Unsupported, "return probes on kernel functions are not served yet"}));
     EXPECT_EQ(refused(hook(HookKind::Uprobe, "/usr/bin/bash"), kprobes),
               (P{Support::NeedsKernel, "uprobe on '/usr/bin/bash' needs uprobes, which this kernel lacks, and has no "
                                        "syscall-level equivalent"}));
