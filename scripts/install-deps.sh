@@ -24,6 +24,8 @@ packages=(
   podman runc conmon catatonit busybox-static
   # the CRI test runs a containerd of its own (1.6, with its CRI plugin); ctr imports its image
   containerd
+  # VM tests (tests/vm): Debian's 6.1/6.12 kernels under qemu, for kprobes and BPF LSM
+  qemu-system-x86 xz-utils zstd
 )
 
 missing=()

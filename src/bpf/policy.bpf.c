@@ -53,7 +53,10 @@ static __always_inline void pl_pol_absolute_path(struct pl_pol_scratch *s, const
     if (sep)
         s->eq.str[dir_len & (PL_POL_STR_MAX - 1)] = '/';
     __u32 at = (dir_len + sep) & (PL_POL_STR_MAX - 1);
-    bpf_probe_read_kernel(&s->eq.str[at], rel_len, s->staging);
+    /* 6.1's verifier loses rel_len's bounds: mask it where clang cannot fold the mask away */
+    __u32 copy = rel_len;
+    asm volatile("" : "+r"(copy));
+    bpf_probe_read_kernel(&s->eq.str[at], copy & (PL_POL_STR_MAX - 1), s->staging);
     s->str_len = dir_len + sep + rel_len;
 }
 
@@ -172,7 +175,7 @@ int pl_pol_uprobe(struct pt_regs *ctx)
 {
     __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
     __u32 raw = pl_pol_hook_of(hook);
-    if (raw < PL_HOOK_UPROBE_FIRST || raw >= PL_HOOK_EXIT_FIRST || pl_pol_bank_of(hook) >= PL_POL_BANKS)
+    if (raw < PL_HOOK_UPROBE_FIRST || raw >= PL_HOOK_KPROBE_FIRST || pl_pol_bank_of(hook) >= PL_POL_BANKS)
         return 0;
     struct pl_pol_hook *h;
     __u32 tgid;
@@ -200,7 +203,7 @@ int pl_pol_usdt(struct pt_regs *ctx)
 {
     __u32 hook = (__u32)bpf_usdt_cookie(ctx);
     __u32 raw = pl_pol_hook_of(hook);
-    if (raw < PL_HOOK_UPROBE_FIRST || raw >= PL_HOOK_EXIT_FIRST || pl_pol_bank_of(hook) >= PL_POL_BANKS)
+    if (raw < PL_HOOK_UPROBE_FIRST || raw >= PL_HOOK_KPROBE_FIRST || pl_pol_bank_of(hook) >= PL_POL_BANKS)
         return 0;
     struct pl_pol_hook *h;
     __u32 tgid;
@@ -221,7 +224,7 @@ int pl_pol_usdt(struct pt_regs *ctx)
 
 /* ---- cgroup socket hooks -------------------------------------------------- */
 
-static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 raw_hook, int v6)
+static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 raw_hook, int v6, const int can_signal)
 {
     __u32 hook = pl_pol_banked(pl_pol_active_bank(), raw_hook);
     struct pl_pol_hook *h;
@@ -253,26 +256,46 @@ static __always_inline int pl_pol_sock_addr(struct bpf_sock_addr *ctx, __u32 raw
         s->sport = s->dport;
         s->dport = 0;
     }
-    return pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY) == PL_VERDICT_DENY ? 0 : 1;
+    return pl_pol_evaluate_err(s, h, hook, tgid, PL_POLF_AT_ENTRY, NULL, can_signal) == PL_VERDICT_DENY ? 0 : 1;
 }
 
 SEC("cgroup/connect4")
-int pl_pol_connect4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 0); }
+int pl_pol_connect4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 0, 1); }
 
 SEC("cgroup/connect6")
-int pl_pol_connect6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 1); }
+int pl_pol_connect6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 1, 1); }
 
 SEC("cgroup/sendmsg4")
-int pl_pol_sendmsg4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 0); }
+int pl_pol_sendmsg4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 0, 1); }
 
 SEC("cgroup/sendmsg6")
-int pl_pol_sendmsg6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 1); }
+int pl_pol_sendmsg6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 1, 1); }
 
 SEC("cgroup/bind4")
-int pl_pol_bind4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 0); }
+int pl_pol_bind4(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 0, 1); }
 
 SEC("cgroup/bind6")
-int pl_pol_bind6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 1); }
+int pl_pol_bind6(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 1, 1); }
+
+/* The same hooks for kernels whose cgroup programs may not send signals
+ * (before 6.13): Sigkill and Signal refuse the call there without a signal. */
+SEC("cgroup/connect4")
+int pl_pol_connect4_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 0, 0); }
+
+SEC("cgroup/connect6")
+int pl_pol_connect6_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_CONNECT, 1, 0); }
+
+SEC("cgroup/sendmsg4")
+int pl_pol_sendmsg4_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 0, 0); }
+
+SEC("cgroup/sendmsg6")
+int pl_pol_sendmsg6_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_SENDMSG, 1, 0); }
+
+SEC("cgroup/bind4")
+int pl_pol_bind4_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 0, 0); }
+
+SEC("cgroup/bind6")
+int pl_pol_bind6_nosig(struct bpf_sock_addr *ctx) { return pl_pol_sock_addr(ctx, PL_HOOK_BIND, 1, 0); }
 
 /* ---- matchBinaries: which sets a process's binary is in, decided at exec --- */
 

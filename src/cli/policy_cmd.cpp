@@ -209,8 +209,14 @@ int policy_explain(const PolicyOptions& o)
             if (!res.note.empty())
                 std::printf("    note: %s\n", res.note.c_str());
             std::string targets;
-            for (const auto& t : res.targets)
-                targets += (targets.empty() ? "" : ", ") + policy::hook_display_name(t.id);
+            for (const auto& t : res.targets) {
+                // kprobes are numbered when compiled: name them by their function here
+                std::string name = t.kernel_function.empty()
+                                       ? policy::hook_display_name(t.id)
+                                       : fmt::format("kprobe/{}{}", t.kernel_function,
+                                                     t.kernel_return ? " (entry and return)" : "");
+                targets += (targets.empty() ? "" : ", ") + name;
+            }
             if (res.syscall_id_arg >= 0 && targets.empty())
                 targets = "the syscalls its selectors name (raw sys_enter)";
             if (!targets.empty())

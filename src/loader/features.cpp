@@ -40,6 +40,24 @@ bool trampoline_attaches(const btf* vmlinux, bpf_prog_type type, bpf_attach_type
     return ok;
 }
 
+// Loads "bpf_send_signal(9); return 1" as a cgroup connect program: older
+// kernels refuse the helper there (libbpf 1.1's own probe misreads their answer).
+bool cgroup_programs_signal()
+{
+    constexpr bpf_insn prog[] = {
+        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 9},
+        {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_send_signal},
+        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1},
+        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+    };
+    LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_CGROUP_INET4_CONNECT);
+    const int fd = bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "pl_probe", "GPL", prog, 4, &opts);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
 bool kprobes_available()
 {
     // The kprobe PMU (perf_event_open) or the tracefs interface must exist.
@@ -66,6 +84,7 @@ KernelFeatures probe_kernel_features()
     f.ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
     f.raw_tracepoint = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, nullptr) == 1;
     f.kprobe = kprobes_available();
+    f.cgroup_signal = cgroup_programs_signal();
     f.uprobe = access("/sys/bus/event_source/devices/uprobe", F_OK) == 0 &&
                libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, nullptr) == 1;
     // Parsing the kernel's BTF is the costly part of these probes: once.

@@ -15,6 +15,7 @@ struct KernelFeatures {
     bool fentry = false;  // BPF trampolines accept a program here
     bool bpf_lsm = false; // "bpf" is an active LSM and LSM programs load
     bool uprobe = false;  // uprobe perf events and kprobe-type programs (uprobe policies)
+    bool cgroup_signal = false;  // cgroup socket programs may send signals (6.13+)
 
     // One line per missing optional feature: what falls back to what.
     std::vector<std::string> degraded() const;

@@ -224,6 +224,9 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         }
         uprobe_links.push_back(std::move(link));
     }
+    std::vector<LinkPtr> kprobe_links;
+    if (!attach_policy_kprobes(impl, features_, tables, bank_offset(bank), kprobe_links, error))
+        return false;
 
     if (!attach_policy_hooks(tables, error))
         return false;
@@ -243,7 +246,8 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         return false;
     }
     impl.policy_bank = bank;
-    impl.uprobe_links = std::move(uprobe_links);  // the old set's uprobes detach here
+    impl.uprobe_links = std::move(uprobe_links);  // the old set's uprobes and kprobes detach here
+    impl.kprobe_links = std::move(kprobe_links);
     wait_for_running_programs();
     erase_bank(impl.policy_tables, old_bank);
     impl.policy_tables = tables;
@@ -333,8 +337,14 @@ bool Sensor::attach_policy_hooks(const policy::KernelTables& tables, std::string
         const int cgroup_fd = open_cgroup2_root(error);
         if (cgroup_fd < 0)
             return false;
-        for (bpf_program* prog : {skel.progs.pl_pol_connect4, skel.progs.pl_pol_connect6, skel.progs.pl_pol_sendmsg4,
-                                  skel.progs.pl_pol_sendmsg6, skel.progs.pl_pol_bind4, skel.progs.pl_pol_bind6}) {
+        const bool signals = features_.cgroup_signal;
+        for (bpf_program* prog :
+             {signals ? skel.progs.pl_pol_connect4 : skel.progs.pl_pol_connect4_nosig,
+              signals ? skel.progs.pl_pol_connect6 : skel.progs.pl_pol_connect6_nosig,
+              signals ? skel.progs.pl_pol_sendmsg4 : skel.progs.pl_pol_sendmsg4_nosig,
+              signals ? skel.progs.pl_pol_sendmsg6 : skel.progs.pl_pol_sendmsg6_nosig,
+              signals ? skel.progs.pl_pol_bind4 : skel.progs.pl_pol_bind4_nosig,
+              signals ? skel.progs.pl_pol_bind6 : skel.progs.pl_pol_bind6_nosig}) {
             LinkPtr link(bpf_program__attach_cgroup(prog, cgroup_fd));
             if (!link) {
                 *error = fmt::format("cannot attach {} to the cgroup v2 root: {}", bpf_program__name(prog),
@@ -348,7 +358,7 @@ bool Sensor::attach_policy_hooks(const policy::KernelTables& tables, std::string
         ::close(cgroup_fd);
         impl.policy_cgroup_hooks = true;
     }
-    return true;
+    return attach_policy_lsm(impl, features_, tables, attached_, error);
 }
 
 }  // namespace palisade

@@ -140,6 +140,24 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
         bpf_program__set_autoload(skel.progs.pl_pol_uprobe, false);
         bpf_program__set_autoload(skel.progs.pl_pol_usdt, false);
     }
+    // One set of cgroup socket programs: with signals where the kernel lets them send one.
+    for (bpf_program* prog :
+         {skel.progs.pl_pol_connect4_nosig, skel.progs.pl_pol_connect6_nosig, skel.progs.pl_pol_sendmsg4_nosig,
+          skel.progs.pl_pol_sendmsg6_nosig, skel.progs.pl_pol_bind4_nosig, skel.progs.pl_pol_bind6_nosig})
+        bpf_program__set_autoload(prog, options.policies && !features.cgroup_signal);
+    if (!features.cgroup_signal)
+        for (bpf_program* prog : {skel.progs.pl_pol_connect4, skel.progs.pl_pol_connect6, skel.progs.pl_pol_sendmsg4,
+                                  skel.progs.pl_pol_sendmsg6, skel.progs.pl_pol_bind4, skel.progs.pl_pol_bind6})
+            bpf_program__set_autoload(prog, false);
+    // The in-kernel policy hooks load only where the kernel has them.
+    if (!options.policies || !features.kprobe) {
+        bpf_program__set_autoload(skel.progs.pl_pol_kprobe, false);
+        bpf_program__set_autoload(skel.progs.pl_pol_kretprobe, false);
+    }
+    if (!options.policies || !features.bpf_lsm)
+        for (bpf_program* prog : {skel.progs.pl_pol_lsm_file_open, skel.progs.pl_pol_lsm_bprm_check,
+                                  skel.progs.pl_pol_lsm_socket_connect})
+            bpf_program__set_autoload(prog, false);
     if (int err = sensor__load(&skel)) {
         *error = fmt::format("the kernel refused the BPF sensor ({}); rerun with --log-level debug for the "
                              "verifier log",

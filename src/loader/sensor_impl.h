@@ -38,6 +38,8 @@ struct Sensor::Impl {
     bool policy_syscall_hook = false;
     bool policy_exit_hook = false;
     bool policy_cgroup_hooks = false;
+    std::vector<LinkPtr> kprobe_links;  // the loaded policies' kprobes
+    bool lsm_attached[PL_HOOK_LSM_LAST - PL_HOOK_LSM_FIRST + 1] = {};
     policy::KernelTables policy_tables;  // in force, in bank policy_bank
     std::uint32_t policy_bank = 0;
     // The open prefilter's trie keys now written, to delete on the next change.
@@ -51,5 +53,12 @@ struct Sensor::Impl {
         return 0;
     }
 };
+
+// Kprobes on the kernel functions the tables name, into `links` (policy_kernel_hooks.cpp).
+bool attach_policy_kprobes(Sensor::Impl& impl, const KernelFeatures& features, const policy::KernelTables& tables,
+                           std::uint32_t bank_offset, std::vector<LinkPtr>& links, std::string* error);
+// The BPF LSM programs the tables use, once each; their names into `attached`.
+bool attach_policy_lsm(Sensor::Impl& impl, const KernelFeatures& features, const policy::KernelTables& tables,
+                       std::vector<std::string>& attached, std::string* error);
 
 }  // namespace palisade

@@ -34,7 +34,7 @@ struct CompileFailure {
 };
 
 struct HookState {
-    HookState() { hook.str_arg = hook.dirfd_arg = PL_POL_NO_ARG; }
+    HookState() { hook.str_arg = hook.dirfd_arg = hook.sock_arg = hook.sockaddr_arg = PL_POL_NO_ARG; }
     pl_pol_hook hook{};
     std::uint32_t selectors = 0;
     std::uint32_t slow = 0;
@@ -75,6 +75,7 @@ struct Builder {
     std::vector<BinarySet> binary_sets;
     std::vector<std::vector<std::uint64_t>> cgroup_sets;  // by set id
     std::vector<KernelTables::Uprobe> uprobes;
+    std::vector<KernelTables::Kprobe> kprobes;
     std::vector<pl_pol_policy> policies;
     std::vector<PolicyInfo> info;
 };
@@ -634,7 +635,8 @@ private:
 };
 
 // The selector's action, folded into its kernel entry.
-void compile_actions(const Selector& sel, bool at_syscall_entry, pl_pol_selector& out, PolicyInfo& info,
+// `override_fallback`: where the hook cannot refuse a call, what Override becomes (empty: it refuses).
+void compile_actions(const Selector& sel, std::string_view override_fallback, pl_pol_selector& out, PolicyInfo& info,
                      SelectorCompiler& sc)
 {
     out.action = PL_ACT_POST;
@@ -654,13 +656,10 @@ void compile_actions(const Selector& sel, bool at_syscall_entry, pl_pol_selector
         case ActionKind::Override:
             out.action = PL_ACT_OVERRIDE;
             out.error = a.arg_error.value_or(-1);
-            if (at_syscall_entry) {
+            if (!override_fallback.empty()) {
                 // A selector compiles once per hook point (fd_install: four
                 // syscalls; raw_syscalls: hundreds): one note per action.
-                std::string note = fmt::format(
-                    "{}:{}: Override needs BPF LSM or kprobe error injection, which this kernel lacks: the caller "
-                    "is killed at syscall entry instead",
-                    a.loc.file, a.loc.line);
+                std::string note = fmt::format("{}:{}: {}", a.loc.file, a.loc.line, override_fallback);
                 if (std::find(info.notes.begin(), info.notes.end(), note) == info.notes.end())
                     info.notes.push_back(std::move(note));
             }
@@ -810,6 +809,7 @@ private:
             throw CompileFailure{hook.loc, res.reason, res.support};
         if (hook.kind == HookKind::Uprobe || hook.kind == HookKind::Usdt)
             number_uprobes(hook, res);
+        number_kprobes(hook, res);
         if (!res.note.empty())
             info.notes.push_back(fmt::format("{}:{}: {}", hook.loc.file, hook.loc.line, res.note));
         info.hook_names.push_back(hook.kind == HookKind::Lsm ? "lsm/" + hook.call : hook.call);
@@ -848,7 +848,13 @@ private:
             hs.hook.dirfd_arg = target.dirfd_arg;
             if (target.str_is_path)
                 hs.hook.flags |= PL_HOOKF_STR_IS_PATH;
+            hs.hook.str_kind = target.str_kind;
         }
+        hs.hook.sock_arg = target.sock_arg;
+        hs.hook.sock_kind = target.sock_kind;
+        hs.hook.sockaddr_arg = target.sockaddr_arg;
+        if (target.kernel_return)
+            hs.hook.flags |= PL_HOOKF_RETURN;
         for (std::size_t a = 0; a < res.args.size(); ++a)
             if (res.args[a].source == ArgSource::SyscallInt && res.args[a].is32)
                 hs.declared32 |= 1u << res.args[a].syscall_arg;
@@ -878,7 +884,14 @@ private:
         entry.policy = id_;
         entry.selector_index = selector_index;
         entry.hook_index = hook_index;
-        compile_actions(sel, target.id < PL_SYSCALL_MAX || target.id == PL_HOOK_EXEC, entry, info, sc);
+        std::string_view override_fallback;
+        if (target.id < PL_SYSCALL_MAX || target.id == PL_HOOK_EXEC)
+            override_fallback = "Override needs BPF LSM or kprobe error injection, which this kernel lacks: the "
+                                "caller is killed at syscall entry instead";
+        else if (target.id >= PL_HOOK_KPROBE_FIRST && target.id < PL_HOOK_LSM_FIRST)
+            override_fallback = "Override on a kprobe cannot make the kernel function fail (Palisade does not use "
+                                "error injection): the caller is killed in the function instead";
+        compile_actions(sel, override_fallback, entry, info, sc);
         b_.selectors[target.id << 16 | bit] = entry;
         return bit;
     }
@@ -888,9 +901,9 @@ private:
     {
         for (std::size_t i = 0; i < res.targets.size(); ++i) {
             const auto id = static_cast<std::uint32_t>(PL_HOOK_UPROBE_FIRST + b_.uprobes.size());
-            if (id >= PL_HOOK_MAX)
+            if (id >= PL_HOOK_KPROBE_FIRST)
                 throw CompileFailure{hook.loc, fmt::format("more than {} uprobe symbols over all policies",
-                                                           PL_HOOK_MAX - PL_HOOK_UPROBE_FIRST)};
+                                                           PL_HOOK_KPROBE_FIRST - PL_HOOK_UPROBE_FIRST)};
             res.targets[i].id = id;
             if (hook.kind == HookKind::Usdt) {
                 const std::string& probe = hook.list_calls[i];
@@ -899,6 +912,21 @@ private:
             } else {
                 b_.uprobes.push_back({id, hook.call, hook.list_calls[i]});
             }
+        }
+    }
+
+    // Each kprobe on a kernel function gets a hook id of its own, across all policies.
+    void number_kprobes(const Hook& hook, HookResolution& res)
+    {
+        for (HookTarget& target : res.targets) {
+            if (target.kernel_function.empty())
+                continue;
+            const auto id = static_cast<std::uint32_t>(PL_HOOK_KPROBE_FIRST + b_.kprobes.size());
+            if (id >= PL_HOOK_LSM_FIRST)
+                throw CompileFailure{hook.loc, fmt::format("more than {} kprobes on kernel functions over all policies",
+                                                           PL_HOOK_LSM_FIRST - PL_HOOK_KPROBE_FIRST)};
+            target.id = id;
+            b_.kprobes.push_back({id, target.kernel_function, target.kernel_return});
         }
     }
 
@@ -1072,6 +1100,7 @@ void emit(Builder& b, KernelTables& t)
         for (auto id : b.cgroup_sets[set])
             t.cgroup_sets.emplace_back(pl_pol_cgroup_key{static_cast<__u32>(set), 0, id}, 1);
     t.uprobes = b.uprobes;
+    t.kprobes = b.kprobes;
     t.policies = b.policies;
     t.info = b.info;
 }

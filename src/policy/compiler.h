@@ -88,6 +88,13 @@ struct KernelTables {
         std::string usdt_provider, usdt_name;  // a USDT probe (symbol empty)
     };
     std::vector<Uprobe> uprobes;
+    // Where the kprobe program is attached, its hook id passed as the BPF cookie.
+    struct Kprobe {
+        std::uint32_t hook = 0;
+        std::string function;
+        bool with_return = false;  // also a kretprobe: the hook matches at return
+    };
+    std::vector<Kprobe> kprobes;
     std::vector<PolicyInfo> info;         // index = policy id
     // A selector matches changes since exec: the kernel then records each
     // process's creds and namespaces at exec (PL_POL_TRACK_CHANGES).
@@ -96,6 +103,7 @@ struct KernelTables {
     bool uses_syscall_entry() const;
     bool uses_cgroup_hooks() const;
     bool uses_syscall_exit() const;
+    bool uses_hook(std::uint32_t id) const { return hooks.count(id) != 0; }
     // Which matchBinaries sets a binary at `path` is in, as the kernel decides at exec.
     pl_pol_binaries binary_sets(const std::string& path) const;
 };

@@ -191,6 +191,92 @@ HookResolution connect_substitute(const Hook& hook, std::string_view what)
     return out;
 }
 
+// Binds a kernel function's or LSM hook's arguments by their declared types:
+// integers from the registers, one string (a path, for files) and one socket.
+HookResolution bind_kernel_args(const Hook& hook, HookTarget target, std::string_view what)
+{
+    HookResolution out;
+    out.in_kernel = true;
+    auto pointer_arg = [&](std::uint8_t& slot, const Arg& arg, const char* role) -> std::optional<ArgBinding> {
+        if (slot != PL_POL_NO_ARG && slot != arg.index)
+            return unavailable(fmt::format("only one {} argument per hook is matched in the kernel", role));
+        slot = static_cast<std::uint8_t>(arg.index);
+        return std::nullopt;
+    };
+    for (const Arg& arg : hook.args) {
+        if (arg.index < 0 || arg.index > 5) {
+            out.args.push_back(unavailable(fmt::format("{}: arguments 0 to 5 are read, not {}", what, arg.index)));
+            continue;
+        }
+        const std::string& t = arg.type_name;
+        std::uint8_t str_kind = PL_STR_USER;
+        std::uint8_t sock_kind = PL_SOCK_NONE;
+        if (arg.type == ArgType::File && t != "dentry")
+            str_kind = t == "path" ? PL_STR_PATH : PL_STR_FILE;
+        else if (arg.type == ArgType::LinuxBinprm)
+            str_kind = PL_STR_BPRM;
+        else if (arg.type == ArgType::String)
+            str_kind = PL_STR_KERNEL;
+        else if (arg.type == ArgType::Sock && t != "skb")
+            sock_kind = t == "socket" ? PL_SOCK_SOCKET : PL_SOCK_SOCK;
+        if (str_kind != PL_STR_USER) {
+            if (auto clash = pointer_arg(target.str_arg, arg, "string or file")) {
+                out.args.push_back(*clash);
+                continue;
+            }
+            target.str_kind = str_kind;
+            out.args.push_back({.source = ArgSource::String});
+        } else if (arg.type == ArgType::Sockaddr) {
+            if (auto clash = pointer_arg(target.sockaddr_arg, arg, "sockaddr")) {
+                out.args.push_back(*clash);
+                continue;
+            }
+            out.args.push_back({.source = ArgSource::Socket});
+        } else if (sock_kind != PL_SOCK_NONE) {
+            if (auto clash = pointer_arg(target.sock_arg, arg, "socket")) {
+                out.args.push_back(*clash);
+                continue;
+            }
+            target.sock_kind = sock_kind;
+            out.args.push_back({.source = ArgSource::Socket});
+        } else if (is_int_type(arg.type)) {
+            out.args.push_back({.source = ArgSource::SyscallInt, .syscall_arg = arg.index, .is32 = is_32bit(arg)});
+        } else {
+            out.args.push_back(unavailable(fmt::format("a '{}' argument of {} is not read in the kernel yet", t, what)));
+        }
+    }
+    out.targets.push_back(std::move(target));
+    return out;
+}
+
+// A kprobe on a kernel function, where the kernel has kprobes.
+HookResolution kernel_function_kprobe(const Hook& hook)
+{
+    const bool ret = hook.is_return || hook.return_arg;
+    HookTarget target{.id = PL_HOOK_KPROBE_FIRST, .kernel_function = hook.call, .kernel_return = ret};
+    HookResolution out = bind_kernel_args(hook, std::move(target), hook.call);
+    if (ret) {
+        // The arguments are read at entry and matched with the result at return.
+        ArgBinding result{.source = ArgSource::SyscallInt, .syscall_arg = 6, .is32 = true};
+        if (hook.return_arg)
+            result.is32 = is_32bit(*hook.return_arg);
+        out.return_binding = result;
+    }
+    return out;
+}
+
+// The BPF LSM programs Palisade carries, by hook name.
+std::optional<std::uint32_t> lsm_program_of(std::string_view hook)
+{
+    if (hook == "file_open")
+        return PL_HOOK_LSM_FILE_OPEN;
+    if (hook == "bprm_check_security")
+        return PL_HOOK_LSM_BPRM_CHECK;
+    if (hook == "socket_connect")
+        return PL_HOOK_LSM_SOCKET_CONNECT;
+    return std::nullopt;
+}
+
 HookResolution needs(const char* feature, const Hook& hook)
 {
     HookResolution out;
@@ -352,7 +438,14 @@ std::string hook_display_name(std::uint32_t id)
     }
     if (id >= PL_HOOK_EXIT_FIRST && id < PL_HOOK_MAX)
         return hook_display_name(id - PL_HOOK_EXIT_FIRST) + " (return)";
-    if (id >= PL_HOOK_UPROBE_FIRST && id < PL_HOOK_MAX)
+    switch (id) {
+    case PL_HOOK_LSM_FILE_OPEN: return "lsm/file_open";
+    case PL_HOOK_LSM_BPRM_CHECK: return "lsm/bprm_check_security";
+    case PL_HOOK_LSM_SOCKET_CONNECT: return "lsm/socket_connect";
+    }
+    if (id >= PL_HOOK_KPROBE_FIRST && id < PL_HOOK_LSM_FIRST)
+        return fmt::format("kprobe#{}", id - PL_HOOK_KPROBE_FIRST);
+    if (id >= PL_HOOK_UPROBE_FIRST && id < PL_HOOK_KPROBE_FIRST)
         return fmt::format("uprobe#{}", id - PL_HOOK_UPROBE_FIRST);
     switch (id) {
     case PL_HOOK_SENDMSG: return "cgroup/sendmsg";
@@ -408,6 +501,9 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
         if (hook.list_type == "generated_ftrace")
             return caps.kprobes ? unsupported("generated_ftrace lists (kernel functions by pattern) are not served yet")
                                 : needs("kprobes", hook);
+        if (caps.kprobes && hook.list_calls.empty() && !hook.call.starts_with("__x64_sys_") &&
+            !hook.call.starts_with("sys_") && !syscall_number(hook.call))
+            return kernel_function_kprobe(hook);
         // Tetragon's `syscall` defaults to true: known kernel functions are recognised first.
         if (hook.call == "fd_install" || hook.call == "security_file_open")
             return file_open_substitute(hook, hook.call);
@@ -428,6 +524,8 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
             return unsupported("return probes on kernel functions are not served yet");
         return unsupported(fmt::format("kprobes on kernel function '{}' are not served yet", hook.call));
     case HookKind::Lsm:
+        if (auto program = lsm_program_of(hook.call); program && caps.bpf_lsm)
+            return bind_kernel_args(hook, HookTarget{.id = *program}, "lsm/" + hook.call);
         if (hook.call == "file_open")
             return file_open_substitute(hook, "lsm/file_open");
         if (hook.call == "bprm_check_security")
@@ -436,7 +534,9 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
             return connect_substitute(hook, "lsm/socket_connect");
         if (!caps.bpf_lsm)
             return needs("BPF LSM", hook);
-        return unsupported(fmt::format("LSM hook '{}' is not served yet", hook.call));
+        return unsupported(fmt::format(
+            "LSM hook '{}' is not served yet (BPF LSM programs: file_open, bprm_check_security, socket_connect)",
+            hook.call));
     }
     return unsupported("unknown hook kind");
 }

@@ -47,6 +47,13 @@ struct HookTarget {
     std::uint8_t str_arg = PL_POL_NO_ARG;  // syscall argument holding the string
     std::uint8_t dirfd_arg = PL_POL_NO_ARG;
     bool str_is_path = false;
+    std::uint8_t str_kind = PL_STR_USER;   // what str_arg points to (kernel functions, LSM hooks)
+    std::uint8_t sock_arg = PL_POL_NO_ARG;  // kernel functions: the socket or address argument
+    std::uint8_t sock_kind = PL_SOCK_NONE;
+    std::uint8_t sockaddr_arg = PL_POL_NO_ARG;  // kernel functions: a struct sockaddr * argument
+    // A kprobe: the kernel function to attach to; the compiler numbers the id.
+    std::string kernel_function;
+    bool kernel_return = false;  // a kprobe's return probe: matched when the function returns
 };
 
 enum class Support {
@@ -70,6 +77,7 @@ struct HookResolution {
     // raw_syscalls/sys_enter: the position of the syscall id argument, -1 = none.
     int syscall_id_arg = -1;
     bool is_substitute = false;         // a kernel function served by a syscall hook
+    bool in_kernel = false;             // served by a kprobe or BPF LSM program
     // Return probes: what matchReturnArgs reads (the syscall's result).
     std::optional<ArgBinding> return_binding;
 };

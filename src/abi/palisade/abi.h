@@ -295,8 +295,16 @@ enum pl_pol_hook_id {
     PL_HOOK_BIND,                     /* cgroup bind4/6 */
     PL_HOOK_EXEC,                     /* sched_process_exec: the new image, before its first instruction */
     PL_HOOK_UPROBE_FIRST,             /* uprobes: one id per attached symbol (the BPF cookie) */
+    /* kprobes on kernel functions: one id per attached function (the BPF cookie) */
+    PL_HOOK_KPROBE_FIRST = PL_HOOK_UPROBE_FIRST + 64,
+    /* BPF LSM hooks: one program each; Override and Sigkill make the hook refuse */
+    PL_HOOK_LSM_FIRST = PL_HOOK_KPROBE_FIRST + 64,
+    PL_HOOK_LSM_FILE_OPEN = PL_HOOK_LSM_FIRST,
+    PL_HOOK_LSM_BPRM_CHECK,
+    PL_HOOK_LSM_SOCKET_CONNECT,
+    PL_HOOK_LSM_LAST = PL_HOOK_LSM_SOCKET_CONNECT,
     /* return probes on syscalls: PL_HOOK_EXIT_FIRST + syscall number, at sys_exit */
-    PL_HOOK_EXIT_FIRST = PL_HOOK_UPROBE_FIRST + 64,
+    PL_HOOK_EXIT_FIRST = PL_HOOK_LSM_FIRST + 8,
     PL_HOOK_MAX = PL_HOOK_EXIT_FIRST + PL_SYSCALL_MAX,
     /* Not a hook: the key space of the tables that match a new binary's path
      * against every matchBinaries set at exec. */
@@ -394,13 +402,34 @@ struct pl_pol_hook {
     __u8 str_arg;     /* syscall argument holding the user string; PL_POL_NO_ARG = none */
     __u8 dirfd_arg;   /* argument a relative path is resolved against; PL_POL_NO_ARG = cwd */
     __u8 arg32;       /* bit per argument (bit 6: the return value) of a 32-bit C type: sign-extended */
+    __u8 str_kind;    /* enum pl_pol_str_kind: what str_arg points to */
+    __u8 sock_arg;    /* kernel functions: the argument holding a socket or address; PL_POL_NO_ARG = none */
+    __u8 sock_kind;   /* enum pl_pol_sock_kind */
+    __u8 sockaddr_arg; /* kernel functions: a struct sockaddr * argument, read after sock_arg; PL_POL_NO_ARG = none */
     __u8 pad[3];
 };
 #define PL_POL_NO_ARG 0xff
 
+/* What a hook's string argument is read from. */
+enum pl_pol_str_kind {
+    PL_STR_USER = 0, /* a user string (syscalls, uprobes) */
+    PL_STR_FILE,     /* struct file *: its path */
+    PL_STR_PATH,     /* struct path *: the path */
+    PL_STR_BPRM,     /* struct linux_binprm *: the executable's path */
+    PL_STR_KERNEL,   /* a kernel string */
+};
+
+/* What a kernel function's socket argument is. */
+enum pl_pol_sock_kind {
+    PL_SOCK_NONE = 0,
+    PL_SOCK_SOCK,     /* struct sock * */
+    PL_SOCK_SOCKET,   /* struct socket * */
+};
+
 enum pl_pol_hook_flags {
     PL_HOOKF_STR_IS_PATH = 1 << 0, /* a file path: relative ones are made absolute */
     PL_HOOKF_STR_IS_FD = 1 << 1,   /* str_arg is a descriptor: the string is its file's path */
+    PL_HOOKF_RETURN = 1 << 2,      /* a kernel function's return probe: entry saves the values, return matches */
 };
 
 enum pl_pol_slow_kind {

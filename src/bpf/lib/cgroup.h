@@ -10,9 +10,11 @@ struct kernfs_node___old {
     struct kernfs_node *parent;
 } __attribute__((preserve_access_index));
 
-static __always_inline struct kernfs_node *pl_kn_parent(struct kernfs_node *kn)
+/* has_new_parent: bpf_core_field_exists(kn->__parent), asked once outside any
+ * loop: 6.1's verifier rejects the loop the relocated test leaves behind. */
+static __always_inline struct kernfs_node *pl_kn_parent(struct kernfs_node *kn, int has_new_parent)
 {
-    if (bpf_core_field_exists(kn->__parent))
+    if (has_new_parent)
         return BPF_CORE_READ(kn, __parent);
     return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
 }
@@ -63,8 +65,12 @@ static __always_inline __u16 pl_put_cgroup_path(struct pl_record *r, struct task
     /* One name at a time lands past the path area, where its length is learnt. */
     char *name = (char *)&s->path[PL_PATH_MAX];
 
+    volatile int has_new_parent = bpf_core_field_exists(kn->__parent);
+    /* Unrolled: as a loop, clang places its head after its body, and 6.1's
+     * verifier takes the fall-through into the head for a back-edge. */
+#pragma clang loop unroll(full)
     for (int i = 0; i <= PL_CGROUP_DEPTH; i++) {
-        struct kernfs_node *parent = pl_kn_parent(kn);
+        struct kernfs_node *parent = pl_kn_parent(kn, has_new_parent);
         if (!parent)
             break;
         if (i == PL_CGROUP_DEPTH) {
@@ -81,7 +87,11 @@ static __always_inline __u16 pl_put_cgroup_path(struct pl_record *r, struct task
             break;
         }
         off -= len;
-        bpf_probe_read_kernel(&s->path[off & (PL_CGROUP_PATH_MAX - 1)], len, name);
+        /* Older verifiers (6.12 and before) lose len's bound through the
+         * comparison above: mask it again where the compiler cannot fold it. */
+        __u32 copy = len;
+        asm volatile("" : "+r"(copy));
+        bpf_probe_read_kernel(&s->path[off & (PL_CGROUP_PATH_MAX - 1)], copy & (PL_NAME_MAX - 1), name);
         off -= 1;
         s->path[off & (PL_CGROUP_PATH_MAX - 1)] = '/';
         *offp = off;

@@ -463,7 +463,15 @@ struct pl_pol_loop {
     __u32 word;
     __u16 where;
     int verdict;
+    int error; /* with PL_VERDICT_DENY at an LSM hook: the errno it returns (negative) */
 };
+
+/* Hooks that can refuse the call: the cgroup socket hooks and the LSM hooks. */
+static __always_inline int pl_pol_hook_refuses(__u32 hook)
+{
+    return (hook >= PL_HOOK_CONNECT && hook <= PL_HOOK_BIND) ||
+           (hook >= PL_HOOK_LSM_FIRST && hook <= PL_HOOK_LSM_LAST);
+}
 
 static long pl_pol_slow_step(__u64 index, void *data)
 {
@@ -563,7 +571,9 @@ static __always_inline void pl_pol_post(struct pl_pol_scratch *s, const struct p
     pl_record_emit(&r);
 }
 
-static long pl_pol_act_step(__u64 index, void *data)
+/* can_signal = 0 for program types that may not send signals (cgroup
+ * sock_addr before 6.13): there Sigkill and Signal only refuse the call. */
+static __always_inline long pl_pol_act_step_body(__u64 index, void *data, const int can_signal)
 {
     struct pl_pol_loop *l = data;
     struct pl_pol_scratch *s = l->s;
@@ -581,8 +591,7 @@ static long pl_pol_act_step(__u64 index, void *data)
     if (!p || p->mode == PL_MODE_DISABLED)
         return 0;
     int enforce = p->mode == PL_MODE_ENFORCE;
-    __u32 hook = pl_pol_hook_of(l->hook);
-    int socket_hook = hook >= PL_HOOK_CONNECT && hook <= PL_HOOK_BIND;
+    int refuses = pl_pol_hook_refuses(pl_pol_hook_of(l->hook));
     __u16 flags = l->where | (enforce ? 0 : PL_POLF_MONITOR);
     switch (sel->action) {
     case PL_ACT_ALLOW:
@@ -590,15 +599,18 @@ static long pl_pol_act_step(__u64 index, void *data)
     case PL_ACT_SIGKILL:
     case PL_ACT_OVERRIDE: /* where the hook cannot refuse, the caller is killed instead */
         if (enforce) {
-            if (socket_hook)
+            if (refuses) {
                 l->verdict = PL_VERDICT_DENY;
-            if (sel->action == PL_ACT_SIGKILL || !socket_hook)
+                if (sel->action == PL_ACT_OVERRIDE && sel->error < 0)
+                    l->error = sel->error;
+            }
+            if ((sel->action == PL_ACT_SIGKILL || !refuses) && can_signal)
                 bpf_send_signal(9);
             flags |= PL_POLF_ENFORCED;
         }
         break;
     case PL_ACT_SIGNAL:
-        if (enforce) {
+        if (enforce && can_signal) {
             bpf_send_signal(sel->signal);
             flags |= PL_POLF_ENFORCED;
         }
@@ -615,23 +627,31 @@ static long pl_pol_act_step(__u64 index, void *data)
     return 0;
 }
 
-/* Acts on every matched selector that is its policy's first match. */
-static __always_inline int pl_pol_act(struct pl_pol_scratch *s, __u32 hook, __u32 tgid, __u16 where)
+static long pl_pol_act_step(__u64 index, void *data) { return pl_pol_act_step_body(index, data, 1); }
+static long pl_pol_act_step_nosig(__u64 index, void *data) { return pl_pol_act_step_body(index, data, 0); }
+
+/* Acts on every matched selector that is its policy's first match; *error
+ * gets the errno a refusing hook returns. */
+static __always_inline int pl_pol_act(struct pl_pol_scratch *s, __u32 hook, __u32 tgid, __u16 where, int *error,
+                                      const int can_signal)
 {
-    struct pl_pol_loop l = {.s = s, .hook = hook, .tgid = tgid, .where = where, .verdict = PL_VERDICT_PASS};
+    struct pl_pol_loop l = {
+        .s = s, .hook = hook, .tgid = tgid, .where = where, .verdict = PL_VERDICT_PASS, .error = -1 /* EPERM */};
     for (__u32 w = 0; w < PL_POL_MASK_WORDS; w++) {
         if (!s->match.w[w])
             continue;
         l.word = w;
-        bpf_loop(64, pl_pol_act_step, &l, 0);
+        bpf_loop(64, can_signal ? pl_pol_act_step : pl_pol_act_step_nosig, &l, 0);
     }
+    if (error)
+        *error = l.error;
     return l.verdict;
 }
 
 /* Matches the scratch's values against the hook's selectors and acts.
  * `hook` is banked: the bank it names is the policy set that decides. */
-static __always_inline int pl_pol_evaluate(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
-                                           __u32 tgid, __u16 where)
+static __always_inline int pl_pol_evaluate_err(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
+                                               __u32 tgid, __u16 where, int *error, const int can_signal)
 {
     pl_pol_match_tables(s, h, hook);
     if (pl_pol_mask_empty(&s->match))
@@ -641,5 +661,11 @@ static __always_inline int pl_pol_evaluate(struct pl_pol_scratch *s, const struc
         if (pl_pol_mask_empty(&s->match))
             return PL_VERDICT_PASS;
     }
-    return pl_pol_act(s, hook, tgid, where);
+    return pl_pol_act(s, hook, tgid, where, error, can_signal);
+}
+
+static __always_inline int pl_pol_evaluate(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
+                                           __u32 tgid, __u16 where)
+{
+    return pl_pol_evaluate_err(s, h, hook, tgid, where, NULL, 1);
 }

@@ -70,7 +70,8 @@ const Lines kOpenTargets{"sys_open str=0 dirfd=none path", "sys_openat str=1 dir
 TEST(PolicyHookResolution, FileOpenIsServedByTheOpenSyscalls)
 {
     const std::vector<Arg> args{arg(0, ArgType::Int, "int"), arg(1, ArgType::File, "file")};
-    for (const KernelCaps caps : {KernelCaps{}, KernelCaps{.kprobes = true, .fentry = true, .bpf_lsm = true}}) {
+    // A kernel without kprobes and BPF LSM (with them, see KernelHooksWhereTheKernelHasThem).
+    for (const KernelCaps caps : {KernelCaps{}, KernelCaps{.fentry = true}}) {
         for (const Hook& h : {kprobe("fd_install", args, false), kprobe("security_file_open", args, false),
                               hook(HookKind::Lsm, "file_open", args)}) {
             SCOPED_TRACE(h.call);
@@ -184,6 +185,55 @@ TEST(PolicyHookResolution, SyscallListsServeEachSyscall)
     EXPECT_EQ(bindings(r), Lines{"string"});
 }
 
+TEST(PolicyHookResolution, KernelHooksWhereTheKernelHasThem)
+{
+    const KernelCaps caps{.kprobes = true, .fentry = true, .bpf_lsm = true};
+    HookResolution fd = resolve_hook(
+        kprobe("fd_install", {arg(0, ArgType::Int, "int"), arg(1, ArgType::File, "file")}, false), caps);
+    EXPECT_EQ(fd.support, Support::Loads);
+    EXPECT_TRUE(fd.in_kernel);
+    EXPECT_FALSE(fd.is_substitute);
+    ASSERT_EQ(fd.targets.size(), 1u);
+    EXPECT_EQ(fd.targets[0].id, PL_HOOK_KPROBE_FIRST);
+    EXPECT_EQ(fd.targets[0].kernel_function, "fd_install");
+    EXPECT_EQ(fd.targets[0].str_arg, 1);
+    EXPECT_EQ(fd.targets[0].str_kind, PL_STR_FILE);
+    EXPECT_EQ(bindings(fd), (Lines{"int32 0", "string"}));
+
+    HookResolution connect = resolve_hook(
+        kprobe("security_socket_connect",
+               {arg(0, ArgType::Sock, "socket"), arg(1, ArgType::Sockaddr, "sockaddr"), arg(2, ArgType::Int, "int")},
+               false),
+        caps);
+    ASSERT_EQ(connect.targets.size(), 1u);
+    EXPECT_EQ(connect.targets[0].sock_arg, 0);
+    EXPECT_EQ(connect.targets[0].sock_kind, PL_SOCK_SOCKET);
+    EXPECT_EQ(connect.targets[0].sockaddr_arg, 1);
+
+    HookResolution open = resolve_hook(hook(HookKind::Lsm, "file_open", {arg(0, ArgType::File, "file")}), caps);
+    ASSERT_EQ(open.targets.size(), 1u);
+    EXPECT_EQ(open.targets[0].id, PL_HOOK_LSM_FILE_OPEN);
+    EXPECT_EQ(open.targets[0].str_kind, PL_STR_FILE);
+    HookResolution exec =
+        resolve_hook(hook(HookKind::Lsm, "bprm_check_security", {arg(0, ArgType::LinuxBinprm, "linux_binprm")}),
+                     caps);
+    ASSERT_EQ(exec.targets.size(), 1u);
+    EXPECT_EQ(exec.targets[0].id, PL_HOOK_LSM_BPRM_CHECK);
+    EXPECT_EQ(exec.targets[0].str_kind, PL_STR_BPRM);
+    // A return probe: the arguments read at entry, the result matched at return.
+    Hook creds = kprobe("commit_creds", {arg(0, ArgType::Cred, "cred")}, false);
+    creds.is_return = true;
+    HookResolution ret = resolve_hook(creds, caps);
+    EXPECT_EQ(ret.support, Support::Loads);
+    ASSERT_EQ(ret.targets.size(), 1u);
+    EXPECT_TRUE(ret.targets[0].kernel_return);
+    ASSERT_TRUE(ret.return_binding.has_value());
+    EXPECT_EQ(ret.return_binding->syscall_arg, 6);
+    // Kernel functions' arguments Palisade does not read yet are named as such.
+    HookResolution skb = resolve_hook(kprobe("ip_output", {arg(2, ArgType::Sock, "skb")}, false), caps);
+    EXPECT_EQ(bindings(skb), (Lines{"unavailable: a 'skb' argument of ip_output is not read in the kernel yet"}));
+}
+
 TEST(PolicyHookResolution, RefusedHooks)
 {
     auto refused = [](const Hook& h, const KernelCaps& caps) {
@@ -196,20 +246,12 @@ TEST(PolicyHookResolution, RefusedHooks)
     EXPECT_EQ(refused(kprobe("security_file_permission", {}, false), none),
               (P{Support::NeedsKernel, "kernel function 'security_file_permission' needs kprobes, which this kernel "
                                        "lacks, and has no syscall-level equivalent"}));
-    EXPECT_EQ(refused(kprobe("security_file_permission", {}, false), kprobes),
-              (P{Support::Unsupported, "kprobes on kernel function 'security_file_permission' are not served yet"}));
     EXPECT_EQ(refused(kprobe("security_file_permission"), none),
               (P{Support::Unsupported, "'security_file_permission' is not a syscall of this architecture"}));
     EXPECT_EQ(refused(kprobe("sys_frobnicate"), none),
               (P{Support::Unsupported, "'sys_frobnicate' is not a syscall of this architecture"}));
     EXPECT_EQ(refused(kprobe("__ia32_sys_open"), none),
               (P{Support::Unsupported, "'__ia32_sys_open': 32-bit compat syscalls are not watched"}));
-    Hook ret = kprobe("security_file_open");
-    ret.syscall = false;
-    ret.call = "commit_creds";
-    ret.is_return = true;
-    EXPECT_EQ(refused(ret, kprobes),
-              (P{Support::Unsupported, "return probes on kernel functions are not served yet"}));
     EXPECT_EQ(refused(hook(HookKind::Uprobe, "/usr/bin/bash"), kprobes),
               (P{Support::NeedsKernel, "uprobe on '/usr/bin/bash' needs uprobes, which this kernel lacks, and has no "
                                        "syscall-level equivalent"}));
@@ -219,7 +261,8 @@ TEST(PolicyHookResolution, RefusedHooks)
               (P{Support::NeedsKernel, "LSM hook 'bprm_committed_creds' needs BPF LSM, which this kernel lacks, and "
                                        "has no syscall-level equivalent"}));
     EXPECT_EQ(refused(hook(HookKind::Lsm, "bprm_committed_creds"), lsm),
-              (P{Support::Unsupported, "LSM hook 'bprm_committed_creds' is not served yet"}));
+              (P{Support::Unsupported, "LSM hook 'bprm_committed_creds' is not served yet (BPF LSM programs: "
+                                       "file_open, bprm_check_security, socket_connect)"}));
     EXPECT_EQ(refused(hook(HookKind::Tracepoint, "sched/sched_switch"), none),
               (P{Support::Unsupported, "tracepoint 'sched/sched_switch': Palisade serves the syscall "
                                        "tracepoints (raw_syscalls/sys_enter, syscalls/sys_enter_*) and not yet other "
