@@ -111,9 +111,6 @@ void BM_EvaluateOfficialRules(benchmark::State& state)
 }
 BENCHMARK(BM_EvaluateOfficialRules)->DenseRange(0, 3);
 
-}  // namespace
-}  // namespace palisade
-
 // Loading and compiling the three official files (target: under 200 ms).
 void BM_LoadOfficialRuleFiles(benchmark::State& state)
 {
@@ -127,5 +124,9 @@ void BM_LoadOfficialRuleFiles(benchmark::State& state)
     }
 }
 BENCHMARK(BM_LoadOfficialRuleFiles)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace palisade
+
 
 BENCHMARK_MAIN();
