@@ -256,7 +256,8 @@ TEST(PolicyHookResolution, RefusedHooks)
               (P{Support::NeedsKernel, "uprobe on '/usr/bin/bash' needs uprobes, which this kernel lacks, and has no "
                                        "syscall-level equivalent"}));
     EXPECT_EQ(refused(hook(HookKind::Usdt, "/usr/bin/python3"), kprobes),
-              (P{Support::Unsupported, "USDT probes are not served yet"}));
+              (P{Support::NeedsKernel, "USDT probe in '/usr/bin/python3' needs uprobes, which this kernel lacks, and "
+                                       "has no syscall-level equivalent"}));
     EXPECT_EQ(refused(hook(HookKind::Lsm, "bprm_committed_creds"), kprobes),
               (P{Support::NeedsKernel, "LSM hook 'bprm_committed_creds' needs BPF LSM, which this kernel lacks, and "
                                        "has no syscall-level equivalent"}));
