@@ -80,19 +80,6 @@ static __always_inline void pl_pol_fd_path(struct pl_pol_scratch *s, int fd)
     s->str_len = len;
 }
 
-/* The (banked) hook's selectors and the scratch to evaluate them in; NULL
- * when the hook has none, or the caller is the agent itself. */
-static __always_inline struct pl_pol_scratch *pl_pol_begin(__u32 banked, struct pl_pol_hook **h, __u32 *tgid)
-{
-    *h = bpf_map_lookup_elem(&pl_pol_hooks, &banked);
-    if (!*h || pl_pol_mask_empty(&(*h)->all))
-        return NULL;
-    *tgid = bpf_get_current_pid_tgid() >> 32;
-    if (pl_is_self(*tgid))
-        return NULL;
-    return pl_pol_scratch();
-}
-
 /* With the raw arguments in the scratch: 32-bit ones sign-extended as the
  * policy declared them, and the hook's string argument read from user memory
  * (or, for a descriptor, its file's path). */
@@ -174,8 +161,7 @@ SEC("uprobe")
 int pl_pol_uprobe(struct pt_regs *ctx)
 {
     __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
-    __u32 raw = pl_pol_hook_of(hook);
-    if (raw < PL_HOOK_UPROBE_FIRST || raw >= PL_HOOK_KPROBE_FIRST || pl_pol_bank_of(hook) >= PL_POL_BANKS)
+    if (!pl_pol_cookie_in(hook, PL_HOOK_UPROBE_FIRST, PL_HOOK_KPROBE_FIRST))
         return 0;
     struct pl_pol_hook *h;
     __u32 tgid;
@@ -183,14 +169,7 @@ int pl_pol_uprobe(struct pt_regs *ctx)
     if (!s)
         return 0;
     pl_pol_reset(s);
-    s->args[0] = PT_REGS_PARM1(ctx);
-    s->args[1] = PT_REGS_PARM2(ctx);
-    s->args[2] = PT_REGS_PARM3(ctx);
-    s->args[3] = PT_REGS_PARM4(ctx);
-    s->args[4] = PT_REGS_PARM5(ctx);
-#if defined(__TARGET_ARCH_x86)
-    s->args[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
-#endif
+    pl_pol_register_args(s, ctx);
     pl_pol_read_args(s, h);
     pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY);
     return 0;
@@ -202,8 +181,7 @@ SEC("usdt")
 int pl_pol_usdt(struct pt_regs *ctx)
 {
     __u32 hook = (__u32)bpf_usdt_cookie(ctx);
-    __u32 raw = pl_pol_hook_of(hook);
-    if (raw < PL_HOOK_UPROBE_FIRST || raw >= PL_HOOK_KPROBE_FIRST || pl_pol_bank_of(hook) >= PL_POL_BANKS)
+    if (!pl_pol_cookie_in(hook, PL_HOOK_UPROBE_FIRST, PL_HOOK_KPROBE_FIRST))
         return 0;
     struct pl_pol_hook *h;
     __u32 tgid;

@@ -16,17 +16,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define PL_AF_INET_K 2
 #define PL_AF_INET6_K 10
 
-static __always_inline struct pl_pol_scratch *pl_kpol_begin(__u32 hook, struct pl_pol_hook **h, __u32 *tgid)
-{
-    *h = bpf_map_lookup_elem(&pl_pol_hooks, &hook);
-    if (!*h || pl_pol_mask_empty(&(*h)->all))
-        return NULL;
-    *tgid = bpf_get_current_pid_tgid() >> 32;
-    if (pl_is_self(*tgid))
-        return NULL;
-    return pl_pol_scratch();
-}
-
 /* The path of a kernel struct path, as the sensor writes paths, into the scratch string. */
 static __always_inline void pl_kpol_path(struct pl_pol_scratch *s, const struct path *path)
 {
@@ -157,24 +146,16 @@ struct {
 SEC("kprobe")
 int pl_pol_kprobe(struct pt_regs *ctx)
 {
-    __u32 hook = (__u32)bpf_get_attach_cookie(ctx); /* banked, as for uprobes */
-    __u32 raw = pl_pol_hook_of(hook);
-    if (raw < PL_HOOK_KPROBE_FIRST || raw >= PL_HOOK_LSM_FIRST || pl_pol_bank_of(hook) >= PL_POL_BANKS)
+    __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
+    if (!pl_pol_cookie_in(hook, PL_HOOK_KPROBE_FIRST, PL_HOOK_LSM_FIRST))
         return 0;
     struct pl_pol_hook *h;
     __u32 tgid;
-    struct pl_pol_scratch *s = pl_kpol_begin(hook, &h, &tgid);
+    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
     if (!s)
         return 0;
     pl_pol_reset(s);
-    s->args[0] = PT_REGS_PARM1(ctx);
-    s->args[1] = PT_REGS_PARM2(ctx);
-    s->args[2] = PT_REGS_PARM3(ctx);
-    s->args[3] = PT_REGS_PARM4(ctx);
-    s->args[4] = PT_REGS_PARM5(ctx);
-#if defined(__TARGET_ARCH_x86)
-    s->args[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
-#endif
+    pl_pol_register_args(s, ctx);
     pl_kpol_read_args(s, h);
     if (h->flags & PL_HOOKF_RETURN) {
         struct pl_kpol_call call = {.tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook};
@@ -190,13 +171,12 @@ int pl_pol_kprobe(struct pt_regs *ctx)
 SEC("kretprobe")
 int pl_pol_kretprobe(struct pt_regs *ctx)
 {
-    __u32 hook = (__u32)bpf_get_attach_cookie(ctx); /* banked, as for uprobes */
-    __u32 raw = pl_pol_hook_of(hook);
-    if (raw < PL_HOOK_KPROBE_FIRST || raw >= PL_HOOK_LSM_FIRST || pl_pol_bank_of(hook) >= PL_POL_BANKS)
+    __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
+    if (!pl_pol_cookie_in(hook, PL_HOOK_KPROBE_FIRST, PL_HOOK_LSM_FIRST))
         return 0;
     struct pl_pol_hook *h;
     __u32 tgid;
-    struct pl_pol_scratch *s = pl_kpol_begin(hook, &h, &tgid);
+    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
     if (!s)
         return 0;
     struct pl_kpol_call call = {.tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook};
@@ -226,7 +206,7 @@ static __always_inline int pl_kpol_lsm(__u32 raw_hook, __u64 *ctx, const __u32 n
         return ret >= -4095 && ret < 0 ? ret : -1;
     struct pl_pol_hook *h;
     __u32 tgid;
-    struct pl_pol_scratch *s = pl_kpol_begin(hook, &h, &tgid);
+    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
     if (!s)
         return 0;
     pl_pol_reset(s);

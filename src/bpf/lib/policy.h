@@ -202,6 +202,27 @@ static __always_inline struct pl_pol_scratch *pl_pol_scratch(void)
     return bpf_map_lookup_elem(&pl_pol_scratch_map, &zero);
 }
 
+/* A probe's BPF cookie is a banked hook id (a reload attaches its probes for
+ * the bank it fills): whether it names a hook in [first, end) of a real bank. */
+static __always_inline int pl_pol_cookie_in(__u32 banked, __u32 first, __u32 end)
+{
+    __u32 raw = pl_pol_hook_of(banked);
+    return raw >= first && raw < end && pl_pol_bank_of(banked) < PL_POL_BANKS;
+}
+
+/* A probed function's first six arguments, from the registers. */
+static __always_inline void pl_pol_register_args(struct pl_pol_scratch *s, struct pt_regs *ctx)
+{
+    s->args[0] = PT_REGS_PARM1(ctx);
+    s->args[1] = PT_REGS_PARM2(ctx);
+    s->args[2] = PT_REGS_PARM3(ctx);
+    s->args[3] = PT_REGS_PARM4(ctx);
+    s->args[4] = PT_REGS_PARM5(ctx);
+#if defined(__TARGET_ARCH_x86)
+    s->args[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
+#endif
+}
+
 /* Clears what an evaluation reads before setting it, so no value leaks from
  * the last one. LPM keys need no clearing: lookups compare prefixlen bits. */
 static __always_inline void pl_pol_reset(struct pl_pol_scratch *s)
@@ -255,6 +276,19 @@ static __always_inline int pl_pol_mask_empty(const struct pl_pol_mask *m)
     for (int w = 0; w < PL_POL_MASK_WORDS; w++)
         any |= m->w[w];
     return any == 0;
+}
+
+/* The (banked) hook's selectors and the scratch to evaluate them in; NULL
+ * when the hook has none, or the caller is the agent itself. */
+static __always_inline struct pl_pol_scratch *pl_pol_begin(__u32 banked, struct pl_pol_hook **h, __u32 *tgid)
+{
+    *h = bpf_map_lookup_elem(&pl_pol_hooks, &banked);
+    if (!*h || pl_pol_mask_empty(&(*h)->all))
+        return NULL;
+    *tgid = bpf_get_current_pid_tgid() >> 32;
+    if (pl_is_self(*tgid))
+        return NULL;
+    return pl_pol_scratch();
 }
 
 static __always_inline void pl_pol_value_table(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
