@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/agent_process.h"
+#include "support/command.h"
 
 namespace palisade {
 namespace {
@@ -36,23 +37,8 @@ const std::string kRun = "podman run --runtime runc --ulimit nofile=1024:1024 --
 // A package manager that only says what it was asked: Falco's rules look at its name.
 const std::string kApkStub = "#!/bin/sh\necho \"apk $*\"\n";
 
-struct Command {
-    int status = -1;
-    std::string output;
-};
-
-Command run(const std::string& command)
-{
-    Command result;
-    FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-    if (!pipe)
-        return result;
-    char buf[4096];
-    for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;)
-        result.output.append(buf, n);
-    result.status = pclose(pipe);
-    return result;
-}
+using palisade::test::Command;
+using palisade::test::run;
 
 void write_file(const fs::path& path, const std::string& text, fs::perms perms = fs::perms::owner_read | fs::perms::owner_write)
 {

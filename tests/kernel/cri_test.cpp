@@ -28,6 +28,7 @@
 
 #include "cri/api.grpc.pb.h"
 #include "support/agent_process.h"
+#include "support/command.h"
 
 namespace palisade {
 namespace {
@@ -45,23 +46,8 @@ const std::string kSocket = kWork + "/containerd.sock";
 const std::string kPodUid = "5c0e8b2a-7f0d-4e6b-9a57-" + std::string(12 - std::min<std::size_t>(12, kTag.size()), '0') + kTag;
 const std::string kCgroupParent = "/kubepods/besteffort/pod" + kPodUid;
 
-struct Command {
-    int status = -1;
-    std::string output;
-};
-
-Command run(const std::string& command)
-{
-    Command result;
-    FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-    if (!pipe)
-        return result;
-    char buf[4096];
-    for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;)
-        result.output.append(buf, n);
-    result.status = pclose(pipe);
-    return result;
-}
+using palisade::test::Command;
+using palisade::test::run;
 
 void write_file(const fs::path& path, const std::string& text)
 {
