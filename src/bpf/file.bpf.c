@@ -12,58 +12,53 @@ struct pl_open_how {
     __u64 resolve;
 };
 
-SEC("raw_tp")
+SEC("tp_btf/sys_exit")
 int pl_sys_open(struct bpf_raw_tracepoint_args *ctx)
 {
     struct pl_syscall sc;
     if (!pl_syscall_read(ctx, &sc))
         return 0;
+    int dirfd = PL_AT_FDCWD;
+    const void *upath;
+    __u64 flags, mode;
+    switch (sc.kind) {
+    case PL_SC_OPEN:
+        upath = (const void *)sc.args[0], flags = sc.args[1], mode = sc.args[2];
+        break;
+    case PL_SC_CREAT:
+        upath = (const void *)sc.args[0], flags = 01 | 0100 | 01000 /* O_WRONLY | O_CREAT | O_TRUNC */,
+        mode = sc.args[1];
+        break;
+    case PL_SC_OPENAT2: {
+        struct pl_open_how how = {};
+        bpf_probe_read_user(&how, sizeof(how), (const void *)sc.args[2]);
+        dirfd = sc.args[0], upath = (const void *)sc.args[1], flags = how.flags, mode = how.mode;
+        break;
+    }
+    default:
+        dirfd = sc.args[0], upath = (const void *)sc.args[1], flags = sc.args[2], mode = sc.args[3];
+        break;
+    }
+    /* Before anything is written: most opens end here when a rule set is loaded. */
+    if (pl_is_self(bpf_get_current_pid_tgid() >> 32))
+        return 0;
+    if (pl_open_filtered(sc.kind, flags, sc.ret, upath)) {
+        pl_count_filtered(PL_EV_OPEN);
+        return 0;
+    }
+
     struct pl_record r;
     if (!pl_record_begin(&r, PL_EV_OPEN, sizeof(struct pl_open_event)))
         return 0;
     struct pl_open_event *ev = pl_record_fixed(&r);
     ev->ret = sc.ret;
     ev->syscall_nr = sc.nr;
-
-    const void *upath;
-    switch (sc.kind) {
-    case PL_SC_OPEN:
-        ev->dirfd = PL_AT_FDCWD;
-        upath = (const void *)sc.args[0];
-        ev->flags = sc.args[1];
-        ev->mode = sc.args[2];
-        break;
-    case PL_SC_CREAT:
-        ev->dirfd = PL_AT_FDCWD;
-        upath = (const void *)sc.args[0];
-        ev->flags = 01 | 0100 | 01000; /* O_WRONLY | O_CREAT | O_TRUNC */
-        ev->mode = sc.args[1];
-        break;
-    case PL_SC_OPENAT2: {
-        struct pl_open_how how = {};
-        bpf_probe_read_user(&how, sizeof(how), (const void *)sc.args[2]);
-        ev->dirfd = sc.args[0];
-        upath = (const void *)sc.args[1];
-        ev->flags = how.flags;
-        ev->mode = how.mode;
-        break;
-    }
-    default:
-        ev->dirfd = sc.args[0];
-        upath = (const void *)sc.args[1];
-        ev->flags = sc.args[2];
-        ev->mode = sc.args[3];
-        break;
-    }
-    int dirfd = ev->dirfd;
+    ev->dirfd = dirfd;
+    ev->flags = flags;
+    ev->mode = mode;
     __u32 path_at = r.pos;
     __u16 path_len = pl_put_user_str(&r, upath, PL_PATH_MAX);
     ev->path_len = path_len;
-    /* Before the costly part (the directory walk) and the ring buffer. */
-    if (pl_open_filtered(&r, sc.kind, ev->flags, sc.ret, path_at, path_len)) {
-        pl_count_filtered(PL_EV_OPEN);
-        return 0;
-    }
     if (pl_appended_path_relative(&r, path_at, path_len)) {
         __u16 dir_len = pl_put_dir(&r, dirfd);
         ev = pl_record_fixed(&r);
@@ -146,7 +141,7 @@ static __always_inline const void *pl_arg_ptr(struct pl_syscall *sc, int index)
     return (const void *)sc->args[index];
 }
 
-SEC("raw_tp")
+SEC("tp_btf/sys_exit")
 int pl_sys_file_op(struct bpf_raw_tracepoint_args *ctx)
 {
     struct pl_syscall sc;

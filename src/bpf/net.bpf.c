@@ -102,7 +102,7 @@ static __always_inline __u16 pl_user_sockaddr(struct pl_record *r, const void *u
     return family;
 }
 
-SEC("raw_tp")
+SEC("tp_btf/sys_exit")
 int pl_sys_net(struct bpf_raw_tracepoint_args *ctx)
 {
     struct pl_syscall sc;

@@ -16,7 +16,7 @@ static __always_inline int pl_exec_mapping_is_notable(struct pl_syscall *sc)
     return (prot & PL_PROT_EXEC) && ((prot & PL_PROT_WRITE) || (flags & PL_MAP_ANONYMOUS));
 }
 
-SEC("raw_tp")
+SEC("tp_btf/sys_exit")
 int pl_sys_priv(struct bpf_raw_tracepoint_args *ctx)
 {
     struct pl_syscall sc;

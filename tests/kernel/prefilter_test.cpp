@@ -16,6 +16,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "event/decoder.h"
+#include "loader/sensor.h"
+#include "rules/prefilter/open_prefilter.h"
 #include "support/agent_process.h"
 
 namespace {
@@ -156,6 +159,86 @@ TEST(OpenPrefilter, InstalledAgainOnReload)
             ++shadow;
     EXPECT_EQ(shadow, 4u);
     EXPECT_GT(agent.stats()["kernel_filtered_total"].get<std::uint64_t>(), 100u);
+}
+
+// The kernel's path scan (eight bytes at a time) against its user-space
+// statement, kernel_passes(): paths with every shape the scan must notice
+// ("//", "/./", "/../", "../", a trailing "/", "/." or "/..", dot files) at
+// every offset within a word and across word boundaries, and lengths around
+// the tries' limit. Each open reaches user space exactly when kernel_passes
+// says it does.
+TEST(OpenPrefilter, KernelPathScanAgreesWithUserSpace)
+{
+    using namespace palisade::rules::prefilter;
+    OpenPrefilter prefilter;
+    OpenAlternative by_path;
+    by_path.paths = std::set<PathPattern>{{PathMatch::Prefix, "/etc/"},
+                                          {PathMatch::Exact, "/tmp/pf-exact"},
+                                          {PathMatch::Suffix, ".pfkey"}};
+    OpenAlternative traversal;
+    traversal.facts = 1u << PL_OF_DOTDOT;
+    prefilter.alternatives = {by_path, traversal};
+    const OpenTables tables = build_open_tables(prefilter);
+
+    std::vector<std::string> paths = {"/", "//", "/.", "/..", "/etc", "/etc/", "/etc/.", "/etc/..", "/etc/x/",
+                                      "/etc//x", "/etc/./x", "/etc/../x", "/etc/.x", "/etc/..x", "/etc/x..",
+                                      "/etc/x../y", "/etc/...", "../etc/x", "etc/x", "./x", "x", "/tmp/pf-exact",
+                                      "/tmp/pf-exact/", "/tmp/pf-exactly", "/tmp/a.pfkey", "/tmp/a.pfkey/",
+                                      "/tmp/x/../a.pfkey", "/tmp/.pfkey", "/.pfkey", "/tmp/a.pfkeyx"};
+    const char* shapes[] = {"//b", "/./b", "/../b", "../b", "/", "/.", "/..", ".pfkey", "/.hidden", "..", "/...", "/etc"};
+    for (int pad = 0; pad < 18; ++pad)
+        for (const char* shape : shapes) {
+            paths.push_back("/etc/" + std::string(pad, 'a') + shape);
+            paths.push_back("/tmp/" + std::string(pad, 'a') + shape);
+        }
+    for (int len = PL_PF_PATH_MAX - 12; len <= PL_PF_PATH_MAX + 4; ++len) {
+        paths.push_back("/etc/" + std::string(len - 5, 'a'));
+        paths.push_back("/tmp/" + std::string(len - 5, 'a'));
+        paths.push_back("/tmp/" + std::string(len - 9, 'a') + "/../");
+        paths.push_back("/tmp/" + std::string(len - 8, 'a') + "/..");
+        paths.push_back("/tmp/" + std::string(len - 11, 'a') + ".pfkey");
+    }
+
+    palisade::SensorOptions options;
+    options.groups = {"open"};
+    options.exclude_tgid = 1;  // this process's own opens are the workload
+    std::string error;
+    auto sensor = palisade::Sensor::start(options, &error);
+    ASSERT_NE(sensor, nullptr) << error;
+    ASSERT_TRUE(sensor->set_open_prefilter(tables.header, tables.prefix, tables.postfix, &error)) << error;
+
+    std::map<std::string, std::int64_t> results;
+    for (const auto& path : paths) {
+        const int fd = open(path.c_str(), O_RDONLY);
+        results[path] = fd < 0 ? -errno : fd;
+        if (fd >= 0)
+            close(fd);
+    }
+    close(open("/tmp/pf-end-marker", O_RDONLY));  // unmatched: filtered; /etc/ marks the end
+    close(open("/etc/pf-end-marker", O_RDONLY));
+    std::set<std::string> delivered;
+    bool ended = false;
+    for (int i = 0; i < 100 && !ended; ++i)
+        sensor->poll(50, [&](std::span<const std::uint8_t> record) {
+            palisade::DecodeError err;
+            auto ev = palisade::decode_record(record, &err);
+            if (!ev || ev->tgid != static_cast<std::uint32_t>(getpid()))
+                return;
+            if (const auto* open = std::get_if<palisade::OpenData>(&ev->data)) {
+                delivered.insert(open->raw_path);
+                ended = ended || open->raw_path == "/etc/pf-end-marker";
+            }
+        });
+    ASSERT_TRUE(ended);
+    std::size_t passing = 0;
+    for (const auto& [path, ret] : results) {
+        const bool passes = kernel_passes(tables, open_facts(PL_SC_OPENAT, O_RDONLY, ret, path), path);
+        passing += passes;
+        EXPECT_EQ(delivered.count(path) == 1, passes) << "\"" << path << "\" (" << path.size() << " bytes)";
+    }
+    // Both outcomes are exercised.
+    EXPECT_GT(passing, 50u);
+    EXPECT_GT(paths.size() - passing, 50u);
 }
 
 }  // namespace

@@ -30,7 +30,27 @@
  * The saved user registers are copied with one helper call and read locally:
  * one bpf_probe_read per argument would cost more than the whole record.
  */
+/*
+ * From tp_btf/sys_exit the registers are a BTF-typed pointer: they are read
+ * with plain loads, no helper call (pl_syscall_*_direct). Raw tracepoint
+ * programs copy them with one helper call (pl_syscall_regs).
+ */
 #if defined(__TARGET_ARCH_x86)
+static __always_inline long pl_syscall_nr_direct(struct pt_regs *regs)
+{
+    return regs->orig_ax;
+}
+
+static __always_inline void pl_syscall_args_direct(struct pt_regs *regs, __u64 args[6])
+{
+    args[0] = regs->di;
+    args[1] = regs->si;
+    args[2] = regs->dx;
+    args[3] = regs->r10;
+    args[4] = regs->r8;
+    args[5] = regs->r9;
+}
+
 /* x86-64 pt_regs from r10 to orig_ax: the ptrace layout, fixed by the ABI. */
 struct pl_regs_window {
     __u64 r10, r9, r8, ax, cx, dx, si, di, orig_ax;
@@ -57,6 +77,18 @@ static __always_inline long pl_syscall_regs(struct pt_regs *regs, struct pl_regs
     return w->orig_ax;
 }
 #elif defined(__TARGET_ARCH_arm64)
+static __always_inline long pl_syscall_nr_direct(struct pt_regs *regs)
+{
+    return regs->syscallno;
+}
+
+static __always_inline void pl_syscall_args_direct(struct pt_regs *regs, __u64 args[6])
+{
+    args[0] = regs->orig_x0;
+    for (int i = 1; i < 6; i++)
+        args[i] = regs->regs[i];
+}
+
 struct pl_regs_window {
     __u64 unused;
 };

@@ -40,7 +40,6 @@ static __always_inline int pl_record_begin(struct pl_record *r, __u16 type, __u3
     /* fixed_size is a constant once inlined: the zeroing unrolls to stores. */
     __builtin_memset(r->s->event, 0, fixed_size);
     struct pl_event_header *hdr = (void *)r->s->event;
-    hdr->ts_ns = bpf_ktime_get_boot_ns();
     hdr->type = type;
     hdr->tgid = tgid;
     hdr->tid = (__u32)pid_tgid;
@@ -120,6 +119,8 @@ static __always_inline void pl_record_emit(struct pl_record *r)
     if (size > PL_EVENT_MAX)
         size = PL_EVENT_MAX;
     hdr->size = size;
+    /* Stamped here, not at the start: records a filter drops never read the clock. */
+    hdr->ts_ns = bpf_ktime_get_boot_ns();
     __u16 type = hdr->type;
     long err = bpf_ringbuf_output(&pl_events, r->s->event, size, BPF_RB_NO_WAKEUP);
     pl_count(type < PL_EV_TYPE_MAX ? type : 0, err != 0);

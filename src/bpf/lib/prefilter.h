@@ -34,16 +34,13 @@ struct {
     __type(value, __u64);
 } pl_pf_postfix __weak SEC(".maps");
 
-/* The two lookup keys (too large for the BPF stack together) and the state
- * of the scan over the path. The scan state lives in map memory, read
- * through volatiles: the verifier then sees the same unknown values on every
- * iteration and prunes, instead of tracking each combination of flags. */
+/* The two lookup keys, too large for the BPF stack together. The path is
+ * read into prefix.path; the reversed copy reads words that end at its first
+ * byte, whose first bytes are `before` (and the prefix length). */
 struct pl_pf_keys {
+    __u64 before;
     struct pl_pf_path_key prefix;
     struct pl_pf_path_key postfix;
-    __u32 last_three; /* the three previous characters, the latest in the low byte */
-    __u32 unjudged;   /* relative, or a "//", "/./", "/../" or trailing "/", "/.", "/.." */
-    __u32 dotdot;   /* "../" seen */
 };
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -60,9 +57,38 @@ static __always_inline void pl_count_filtered(__u16 type)
         st->filtered++;
 }
 
-#define PL_PF_SLASH_DOT ('/' << 8 | '.')
-#define PL_PF_DOT_DOT ('.' << 8 | '.')
-#define PL_PF_SLASH_DOT_DOT ('/' << 16 | '.' << 8 | '.')
+/* The path is scanned eight bytes at a time: per byte, 0x80 where it is a '/'
+ * or a '.', and patterns are found by shifting those flags against each other. */
+#define PL_PF_ONES 0x0101010101010101ULL
+#define PL_PF_LOW7 0x7f7f7f7f7f7f7f7fULL
+
+/* 0x80 in every byte of `w` equal to `c`, 0 elsewhere (no carry crosses a byte). */
+static __always_inline __u64 pl_pf_bytes_equal(__u64 w, __u64 c)
+{
+    __u64 x = w ^ (c * PL_PF_ONES);
+    return ~(((x & PL_PF_LOW7) + PL_PF_LOW7) | x | PL_PF_LOW7);
+}
+
+/* The flags of the byte `k` places further on, at each byte (k in 1..3). */
+static __always_inline __u64 pl_pf_ahead(__u64 here, __u64 next, int k)
+{
+    return here >> (8 * k) | next << (64 - 8 * k);
+}
+
+/* Eight bytes at any address, in one instruction: clang splits an access it
+ * cannot prove aligned into eight byte accesses, while the verifier and the
+ * JIT (x86-64, arm64) take unaligned ones. */
+static __always_inline __u64 pl_pf_load8(const void *at)
+{
+    __u64 value;
+    asm volatile("%[value] = *(u64 *)(%[at] + 0)" : [value] "=r"(value) : [at] "r"(at));
+    return value;
+}
+
+static __always_inline void pl_pf_store8(void *at, __u64 value)
+{
+    asm volatile("*(u64 *)(%[at] + 0) = %[value]" : : [at] "r"(at), [value] "r"(value) : "memory");
+}
 
 #define PL_O_ACCMODE 03
 #define PL_O_RDONLY 00
@@ -72,12 +98,12 @@ static __always_inline void pl_count_filtered(__u16 type)
 #define PL_O_TRUNC 01000
 
 /*
- * Whether the open whose raw path was just appended at `path_at` (`path_len`
- * bytes, NUL included) can be dropped. Mirrors kernel_passes() in
- * src/rules/prefilter/open_prefilter.cpp, which the unit tests check.
+ * Whether an open of the user-space path `upath` can be dropped: decided
+ * before anything is written to the record, from the flags, the result and
+ * the path read straight into the lookup key. Mirrors kernel_passes() in
+ * src/rules/prefilter/open_prefilter.cpp, which the kernel tests hold it to.
  */
-static __always_inline int pl_open_filtered(struct pl_record *r, __u32 kind, __u64 flags, __s64 ret,
-                                            __u32 path_at, __u16 path_len)
+static __always_inline int pl_open_filtered(__u32 kind, __u64 flags, __s64 ret, const void *upath)
 {
     __u32 zero = 0;
     struct pl_open_prefilter *pf = bpf_map_lookup_elem(&pl_pf_open_map, &zero);
@@ -116,49 +142,63 @@ static __always_inline int pl_open_filtered(struct pl_record *r, __u32 kind, __u
         return 0;
     const int want_reversed = (alive & pf->suffix_alts) != 0;
 
-    /* One pass over the raw path: copy it into the keys (reversed only when
-     * a suffix can still decide), look for "../", and for what lexical
-     * normalisation in user space would change (then the path is not
-     * judged: every path bit). */
-    __u32 len = path_len ? path_len - 1 : 0;
-    volatile __u32 *last = &k->last_three, *unjudged = &k->unjudged, *dotdot = &k->dotdot;
-    *unjudged = !(len >= 1 && len + 1 <= PL_PF_PATH_MAX) || r->s->event[path_at & (PL_EVENT_MAX - 1)] != '/';
-    *dotdot = len + 1 > PL_PF_PATH_MAX; /* not scanned to its end */
-    *last = 0;
-    if (len + 1 <= PL_PF_PATH_MAX) {
-        for (__u32 i = 0; i < PL_PF_PATH_MAX; i++) {
-            if (i >= len)
+    /* The path, NUL included; a read that fills the key may have been cut
+     * short, so judged paths are shorter than that. */
+    long n = bpf_probe_read_user_str(k->prefix.path, PL_PF_PATH_MAX, upath);
+    __u32 len = n > 0 ? n - 1 : 0;
+    const __u8 *path = k->prefix.path;
+
+    /* One pass over the path, eight bytes at a time: look for "../", and for
+     * what lexical normalisation in user space would change: an empty, "."
+     * or ".." component, i.e. "//", "/./", "/../" or a path ending in "/",
+     * "/." or "/.." (then the path is not judged: every path bit); write the
+     * reversed key when a suffix can still decide. */
+    __u64 unjudged = !(len >= 1 && len + 2 <= PL_PF_PATH_MAX) || path[0] != '/';
+    __u64 dotdot = len + 2 > PL_PF_PATH_MAX; /* maybe not read to its end */
+    if (len + 2 <= PL_PF_PATH_MAX) {
+        __u32 end = len;
+        barrier_var(end);
+        char last = path[(end - 1) & 0xff], second = path[(end - 2) & 0xff], third = path[(end - 3) & 0xff];
+        if (len > 1 && (last == '/' || (last == '.' && (second == '/' || (second == '.' && third == '/')))))
+            unjudged = 1;
+        __u64 word = pl_pf_load8(path);
+        __u64 slash = pl_pf_bytes_equal(word, '/'), dot = pl_pf_bytes_equal(word, '.');
+        for (__u32 o = 0; o < PL_PF_PATH_MAX; o += 8) {
+            if (o >= len)
                 break;
-            char c = r->s->event[(path_at + i) & (PL_EVENT_MAX - 1)];
-            k->prefix.path[i] = c;
-            if (want_reversed)
-                k->postfix.path[i] = r->s->event[(path_at + len - 1 - i) & (PL_EVENT_MAX - 1)];
-            __u32 prev = *last;
-            if (c == '/') {
-                if ((prev & 0xff) == '/' || (prev & 0xffff) == PL_PF_SLASH_DOT || prev == PL_PF_SLASH_DOT_DOT)
-                    *unjudged = 1;
-                if ((prev & 0xffff) == PL_PF_DOT_DOT)
-                    *dotdot = 1;
+            /* past the path's end: its NUL and leftovers, never matched below */
+            __u64 next = pl_pf_load8(path + o + 8);
+            __u64 next_slash = pl_pf_bytes_equal(next, '/'), next_dot = pl_pf_bytes_equal(next, '.');
+            if (want_reversed) {
+                /* the word that ends at byte len - 1 - o; it starts as far back as
+                 * `before`, the offset kept non-negative for the verifier */
+                __u32 left = len - o; /* 1..PL_PF_PATH_MAX - 2: the mask only tells the verifier */
+                barrier_var(left);
+                const __u8 *word_end = (const __u8 *)k + __builtin_offsetof(struct pl_pf_keys, prefix.path) + (left & 0xff);
+                pl_pf_store8(&k->postfix.path[o], __builtin_bswap64(pl_pf_load8(word_end - 8)));
             }
-            *last = (prev << 8 | (__u8)c) & 0xffffff;
+            /* patterns that start in the path */
+            __u64 in_path = len - o >= 8 ? ~0ULL : (1ULL << (8 * (len - o))) - 1;
+            __u64 slash1 = pl_pf_ahead(slash, next_slash, 1), dot1 = pl_pf_ahead(dot, next_dot, 1);
+            /* Most words have no '/' before a '/' or a '.', and no "..": done with them. */
+            if (((slash & (slash1 | dot1)) | (dot & dot1)) & in_path) {
+                __u64 slash2 = pl_pf_ahead(slash, next_slash, 2), slash3 = pl_pf_ahead(slash, next_slash, 3);
+                __u64 dot2 = pl_pf_ahead(dot, next_dot, 2);
+                unjudged |= slash & (slash1 | (dot1 & slash2) | (dot1 & dot2 & slash3)) & in_path;
+                dotdot |= dot & dot1 & slash2 & in_path;
+            }
+            word = next, slash = next_slash, dot = next_dot;
         }
-        __u32 tail = *last;
-        if (len > 1 && ((tail & 0xff) == '/' || (tail & 0xffff) == PL_PF_SLASH_DOT || tail == PL_PF_SLASH_DOT_DOT))
-            *unjudged = 1;
     }
-    if (!*dotdot)
+    if (!dotdot)
         alive &= ~pf->needs[PL_OF_DOTDOT];
     if (!alive)
         return 1;
-    if (*unjudged)
+    if (unjudged)
         return 0; /* every path bit */
 
     __u64 paths = pf->any_path;
-    if (len < PL_PF_PATH_MAX) {
-        /* The compiler drops the check's bound; the barrier keeps the mask. */
-        __u32 end = len;
-        barrier_var(end);
-        k->prefix.path[end & 0xff] = 0;
+    {
         k->prefix.prefixlen = 8 * (len + 1);
         k->postfix.prefixlen = 8 * len;
         __u64 *m;

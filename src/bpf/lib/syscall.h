@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* What every sys_exit handler starts from: the syscall number, its kind,
- * its raw arguments and its result. */
+ * its raw arguments and its result. The handlers are tp_btf/sys_exit
+ * programs, tail-called by the dispatcher (syscalls.bpf.c): their context is
+ * the tracepoint's arguments, the saved registers and the result. */
 #pragma once
 
 #include "lib/event.h"
@@ -14,13 +16,11 @@ struct pl_syscall {
 
 static __always_inline int pl_syscall_read(struct bpf_raw_tracepoint_args *ctx, struct pl_syscall *sc)
 {
-    __u32 zero = 0;
-    struct pl_regs_window *window = bpf_map_lookup_elem(&pl_regs_scratch, &zero);
-    if (!window)
-        return 0;
-    long nr = pl_syscall_regs((struct pt_regs *)ctx->args[0], window, sc->args);
+    struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+    long nr = pl_syscall_nr_direct(regs);
     if (nr < 0 || nr >= PL_SYSCALL_MAX)
         return 0;
+    pl_syscall_args_direct(regs, sc->args);
     __u32 key = nr;
     __u32 *kind = bpf_map_lookup_elem(&pl_syscall_kinds, &key);
     if (!kind || *kind == PL_SC_NONE)

@@ -433,7 +433,7 @@ OpenTables build_open_tables(const OpenPrefilter& prefilter)
 
 bool path_judgeable(const std::string& raw_path)
 {
-    if (raw_path.empty() || raw_path.front() != '/' || raw_path.size() + 1 > PL_PF_PATH_MAX)
+    if (raw_path.empty() || raw_path.front() != '/' || raw_path.size() + 2 > PL_PF_PATH_MAX)
         return false;
     // Components that lexical normalisation drops or resolves: "", ".", "..".
     // (The root alone is its own normal form.)
@@ -466,7 +466,7 @@ std::uint32_t open_facts(std::uint32_t syscall_kind, std::uint64_t flags, std::i
     if (flags & O_CREAT)
         facts |= 1u << PL_OF_CREAT;
     facts |= 1u << (ret >= 0 ? PL_OF_OK : PL_OF_FAILED);
-    if (raw_path.size() + 1 > PL_PF_PATH_MAX || raw_path.find("../") != std::string::npos)
+    if (raw_path.size() + 2 > PL_PF_PATH_MAX || raw_path.find("../") != std::string::npos)
         facts |= 1u << PL_OF_DOTDOT;
     return facts;
 }

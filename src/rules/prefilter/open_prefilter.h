@@ -86,8 +86,8 @@ bool kernel_passes(const OpenTables& tables, std::uint32_t facts, const std::str
 // pl_syscall_kind), flags, result and raw path.
 std::uint32_t open_facts(std::uint32_t syscall_kind, std::uint64_t flags, std::int64_t ret, const std::string& raw_path);
 
-// Whether the kernel judges a path by the tries: absolute, shorter than
-// PL_PF_PATH_MAX, with nothing lexical normalisation would change (an empty,
+// Whether the kernel judges a path by the tries: absolute, at most
+// PL_PF_PATH_MAX - 2 bytes (a read that fills the key may have been cut short), with nothing lexical normalisation would change (an empty,
 // "." or ".." component: "//", "/./", "/../", a trailing "/", "/." or "/..").
 bool path_judgeable(const std::string& raw_path);
 
