@@ -39,9 +39,8 @@ int pl_sys_open(struct bpf_raw_tracepoint_args *ctx)
         dirfd = sc.args[0], upath = (const void *)sc.args[1], flags = sc.args[2], mode = sc.args[3];
         break;
     }
-    /* Before anything is written: most opens end here when a rule set is loaded. */
-    if (pl_is_self(bpf_get_current_pid_tgid() >> 32))
-        return 0;
+    /* Before anything is written: most opens end here when a rule set is
+     * loaded (the agent's own among them: they are counted, never recorded). */
     if (pl_open_filtered(sc.kind, flags, sc.ret, upath)) {
         pl_count_filtered(PL_EV_OPEN);
         return 0;
