@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Policy enforcement. One program per hook point serves every loaded policy:
- * syscall entry (raw sys_enter, where a SIGKILL stops the call's effects and
+ * syscall entry (sys_enter, where a SIGKILL stops the call's effects and
  * an exec before its first instruction) and the cgroup socket hooks (connect,
  * sendmsg, bind), which refuse a call with EPERM before any packet leaves.
  * Attached only while policies are loaded.
@@ -103,20 +103,15 @@ static __always_inline void pl_pol_read_args(struct pl_pol_scratch *s, const str
 static __always_inline int pl_pol_syscall_values(struct pl_pol_scratch *s, const struct pl_pol_hook *h,
                                                  struct pt_regs *regs)
 {
-    __u32 zero = 0;
-    struct pl_regs_window *window = bpf_map_lookup_elem(&pl_regs_scratch, &zero);
-    if (!window)
-        return -1;
     pl_pol_reset(s);
-    if (pl_syscall_regs(regs, window, s->args) < 0)
-        return -1;
+    pl_syscall_args(regs, s->args);
     pl_pol_read_args(s, h);
     if (h->str_arg < 6 && (h->flags & PL_HOOKF_STR_IS_PATH))
         pl_pol_absolute_path(s, h);
     return 0;
 }
 
-SEC("raw_tp/sys_enter")
+SEC("tp_btf/sys_enter")
 int pl_pol_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
     __u32 nr = (__u32)ctx->args[1];
@@ -134,7 +129,7 @@ int pl_pol_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 
 /* Return probes: the same values plus the result. A SIGKILL here still ends
  * the process before the call returns to it. */
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int pl_pol_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
     long nr = pl_syscall_nr((struct pt_regs *)ctx->args[0]);

@@ -11,7 +11,7 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("tp_btf/sys_exit")
 int pl_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-    long nr = pl_syscall_nr_direct((struct pt_regs *)ctx->args[0]);
+    long nr = pl_syscall_nr((struct pt_regs *)ctx->args[0]);
     if ((unsigned long)nr >= PL_SYSCALL_MAX)
         return 0;
     bpf_tail_call(ctx, &pl_syscall_progs, (__u32)nr);

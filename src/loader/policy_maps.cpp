@@ -308,9 +308,9 @@ bool Sensor::attach_policy_hooks(const policy::KernelTables& tables, std::string
     Impl& impl = *impl_;
     sensor& skel = *impl.skel;
     auto attach_tp = [&](bpf_program* prog, const char* tp) {
-        LinkPtr link(bpf_program__attach_raw_tracepoint(prog, tp));
+        LinkPtr link(attach_tracepoint(prog, tp));
         if (!link) {
-            *error = fmt::format("cannot attach the policy hook to raw tracepoint {}: {}", tp, errno_text(errno));
+            *error = fmt::format("cannot attach the policy hook to tracepoint {}: {}", tp, errno_text(errno));
             return false;
         }
         impl.policy_links.push_back(std::move(link));

@@ -215,11 +215,9 @@ bool Sensor::select(const std::set<std::string>& groups, std::string* error)
 
 bool Sensor::attach(bpf_program* prog, const char* tracepoint, std::string* error)
 {
-    // The syscall dispatcher is tp_btf (its target is in its section name), the rest raw tracepoints.
-    LinkPtr link(bpf_program__type(prog) == BPF_PROG_TYPE_TRACING ? bpf_program__attach_trace(prog)
-                                                                    : bpf_program__attach_raw_tracepoint(prog, tracepoint));
+    LinkPtr link(attach_tracepoint(prog, tracepoint));
     if (!link) {
-        *error = fmt::format("cannot attach to raw tracepoint {}: {}", tracepoint, errno_text(errno));
+        *error = fmt::format("cannot attach to tracepoint {}: {}", tracepoint, errno_text(errno));
         return false;
     }
     impl_->links.push_back(std::move(link));

@@ -24,6 +24,14 @@ struct SkeletonDeleter {
 using SkeletonPtr = std::unique_ptr<sensor, SkeletonDeleter>;
 inline void destroy_link(bpf_link* link) { bpf_link__destroy(link); }
 using LinkPtr = std::unique_ptr<bpf_link, Deleter<bpf_link, destroy_link>>;
+
+// Attaches a tracepoint program: tp_btf ones name their tracepoint in their
+// section (the kernel refuses a name for them), raw_tp ones get `tracepoint`.
+inline bpf_link* attach_tracepoint(bpf_program* prog, const char* tracepoint)
+{
+    return bpf_program__type(prog) == BPF_PROG_TYPE_TRACING ? bpf_program__attach_trace(prog)
+                                                              : bpf_program__attach_raw_tracepoint(prog, tracepoint);
+}
 using RingBufferPtr = std::unique_ptr<ring_buffer, Deleter<ring_buffer, ring_buffer__free>>;
 
 struct Sensor::Impl {

@@ -27,21 +27,17 @@
     ((type *)((void *)(ptr) - bpf_core_field_offset(type, member)))
 
 /*
- * The saved user registers are copied with one helper call and read locally:
- * one bpf_probe_read per argument would cost more than the whole record.
- */
-/*
- * From tp_btf/sys_exit the registers are a BTF-typed pointer: they are read
- * with plain loads, no helper call (pl_syscall_*_direct). Raw tracepoint
- * programs copy them with one helper call (pl_syscall_regs).
+ * The syscall's number and arguments from the user registers saved at entry.
+ * From tp_btf/sys_enter and sys_exit the registers are a BTF-typed pointer,
+ * read with plain loads: no helper call.
  */
 #if defined(__TARGET_ARCH_x86)
-static __always_inline long pl_syscall_nr_direct(struct pt_regs *regs)
+static __always_inline long pl_syscall_nr(struct pt_regs *regs)
 {
     return regs->orig_ax;
 }
 
-static __always_inline void pl_syscall_args_direct(struct pt_regs *regs, __u64 args[6])
+static __always_inline void pl_syscall_args(struct pt_regs *regs, __u64 args[6])
 {
     args[0] = regs->di;
     args[1] = regs->si;
@@ -51,58 +47,17 @@ static __always_inline void pl_syscall_args_direct(struct pt_regs *regs, __u64 a
     args[5] = regs->r9;
 }
 
-/* x86-64 pt_regs from r10 to orig_ax: the ptrace layout, fixed by the ABI. */
-struct pl_regs_window {
-    __u64 r10, r9, r8, ax, cx, dx, si, di, orig_ax;
-};
-
-static __always_inline long pl_syscall_nr(struct pt_regs *regs)
-{
-    long nr = -1;
-    bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
-    return nr;
-}
-
-/* The syscall number and raw arguments, from the registers saved at entry. */
-static __always_inline long pl_syscall_regs(struct pt_regs *regs, struct pl_regs_window *w, __u64 args[6])
-{
-    if (bpf_probe_read_kernel(w, sizeof(*w), &regs->r10) < 0)
-        return -1;
-    args[0] = w->di;
-    args[1] = w->si;
-    args[2] = w->dx;
-    args[3] = w->r10;
-    args[4] = w->r8;
-    args[5] = w->r9;
-    return w->orig_ax;
-}
 #elif defined(__TARGET_ARCH_arm64)
-static __always_inline long pl_syscall_nr_direct(struct pt_regs *regs)
+static __always_inline long pl_syscall_nr(struct pt_regs *regs)
 {
     return regs->syscallno;
 }
 
-static __always_inline void pl_syscall_args_direct(struct pt_regs *regs, __u64 args[6])
+static __always_inline void pl_syscall_args(struct pt_regs *regs, __u64 args[6])
 {
     args[0] = regs->orig_x0;
     for (int i = 1; i < 6; i++)
         args[i] = regs->regs[i];
 }
 
-struct pl_regs_window {
-    __u64 unused;
-};
-
-static __always_inline long pl_syscall_nr(struct pt_regs *regs)
-{
-    return BPF_CORE_READ(regs, syscallno);
-}
-
-static __always_inline long pl_syscall_regs(struct pt_regs *regs, struct pl_regs_window *w, __u64 args[6])
-{
-    args[0] = BPF_CORE_READ(regs, orig_x0);
-    for (int i = 1; i < 6; i++)
-        args[i] = BPF_CORE_READ(regs, regs[i]);
-    return BPF_CORE_READ(regs, syscallno);
-}
 #endif

@@ -66,11 +66,3 @@ struct {
     __type(value, __u32); /* enum pl_syscall_kind */
 } pl_syscall_kinds __weak SEC(".maps");
 
-/* Where the saved syscall registers are copied: kept off the BPF stack,
- * where a 6.18 verifier bug rejects the copy ("stack slot N, total slots"). */
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __type(value, struct pl_regs_window);
-} pl_regs_scratch __weak SEC(".maps");

@@ -17,10 +17,10 @@ struct pl_syscall {
 static __always_inline int pl_syscall_read(struct bpf_raw_tracepoint_args *ctx, struct pl_syscall *sc)
 {
     struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-    long nr = pl_syscall_nr_direct(regs);
+    long nr = pl_syscall_nr(regs);
     if (nr < 0 || nr >= PL_SYSCALL_MAX)
         return 0;
-    pl_syscall_args_direct(regs, sc->args);
+    pl_syscall_args(regs, sc->args);
     __u32 key = nr;
     __u32 *kind = bpf_map_lookup_elem(&pl_syscall_kinds, &key);
     if (!kind || *kind == PL_SC_NONE)
