@@ -114,7 +114,7 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
     KernelFeatures features = probe_kernel_features();
     if (!features.ringbuf || !features.raw_tracepoint) {
         *error = fmt::format("kernel {} lacks a required BPF feature: {}", features.release,
-                             !features.ringbuf ? "BPF ring buffer (5.8+)" : "raw tracepoints");
+                             !features.ringbuf ? "BPF ring buffer (5.8+)" : "raw and BTF tracepoints");
         return nullptr;
     }
 
