@@ -20,6 +20,7 @@
 #   BENCH_OPEN_N [200000]  BENCH_FORKEXEC_N [2000]  BENCH_CONNECT_N [20000]
 #   BENCH_REPS [5]         BENCH_RATES ["25000 50000 100000 200000 400000"]
 #   BENCH_RATE_SECS [3]    BENCH_BARE_ONLY [0]  (1 = skip everything needing the agent)
+#   BENCH_BPF_STATS [1]    0 = skip (c), the BPF time per open+close from bpf_stats
 #   BENCH_CLOCK [wall]     wall, or cpu: the workload's own CPU time per op, which other
 #                          tenants of a busy machine disturb less than its wall time
 #   BENCH_AGENT_ARGS ["--no-rules --events all"]
@@ -115,9 +116,11 @@ stop_agent() {
   wait "$pid" 2>/dev/null || AGENT_RC=$?
 }
 
+STATS_WAS=""   # kernel.bpf_stats_enabled before phase (c) changed it
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  [[ -n $STATS_WAS ]] && sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
   if [[ -n $AGENT_PID ]]; then
     log "stopping agent (pid $AGENT_PID)"
     stop_agent
@@ -350,6 +353,28 @@ for R in $RATES; do
   if [[ $dr -eq 0 && $R -gt $MAX_ZERO_DROP ]]; then MAX_ZERO_DROP=$R; fi
 done
 check_agent_alive
+
+# ---- (c) BPF time per open+close: the sensor's sys_exit programs, from bpf_stats ------
+# The kernel times every program run while kernel.bpf_stats_enabled is set; the
+# dispatcher's run time includes the handlers it tail-calls. A figure of the
+# kernel side alone, steadier than the ratio on a machine whose speed drifts.
+BPF_NS_PER_OP=null
+if [[ ${BENCH_BPF_STATS:-1} == 1 ]] && command -v bpftool >/dev/null; then
+  prog_id=$(bpftool prog show | awk '/ name pl_sys_exit / { id = $1 } END { sub(":", "", id); print id }')
+  prog_stats() { bpftool prog show id "$prog_id" | awk '{ for (i = 1; i < NF; i++) if ($i == "run_time_ns") print $(i + 1) }'; }
+  if [[ -n $prog_id ]]; then
+    STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+    sysctl -qw kernel.bpf_stats_enabled=1
+    per_op=()
+    for ((r = 0; r < 5; r++)); do
+      t0=$(prog_stats); run_workload open "$OPEN_N" >/dev/null; t1=$(prog_stats)
+      per_op+=("$(calc 'printf "%.0f", (b - a) / n' a="$t0" b="$t1" n="$OPEN_N")")
+    done
+    sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"; STATS_WAS=""
+    BPF_NS_PER_OP=$(median "${per_op[@]}")
+    log "BPF ns per open+close (bpf_stats): ${per_op[*]}"
+  fi
+fi
 note_hwm
 finish_agent
 
@@ -387,6 +412,7 @@ done
 echo
 echo "max zero-drop rate: $MAX_ZERO_DROP ops/s   (target >= $ZERO_DROP_TARGET: $(verdict "$MAX_ZERO_DROP" "$ZERO_DROP_TARGET" ">="))"
 echo "peak RSS (VmHWM):   $RSS_MIB MiB   (target < $RSS_TARGET_MIB: $(verdict "$RSS_MIB" "$RSS_TARGET_MIB" "<"))"
+echo "BPF per open+close: $BPF_NS_PER_OP ns   (sys_exit dispatch and handlers, bpf_stats, median of 5)"
 echo "decode errors:      $DECODE_ERRORS"
 
 json_list() { local IFS=,; echo "[$*]"; }   # json_list "1 2 3" -> [1,2,3]
@@ -418,6 +444,7 @@ json_list() { local IFS=,; echo "[$*]"; }   # json_list "1 2 3" -> [1,2,3]
   echo "  ],"
   echo "  \"max_zero_drop_rate\": $MAX_ZERO_DROP, \"max_zero_drop_rate_target\": $ZERO_DROP_TARGET,"
   echo "  \"peak_rss_mib\": $RSS_MIB, \"peak_rss_target_mib\": $RSS_TARGET_MIB,"
+  echo "  \"bpf_ns_per_open_close\": $BPF_NS_PER_OP,"
   echo "  \"decode_errors\": $DECODE_ERRORS, \"agent_exit_status\": $FINAL_RC"
   echo "}"
 } >"$RESULTS_JSON"
