@@ -34,7 +34,11 @@ struct CompileFailure {
 };
 
 struct HookState {
-    HookState() { hook.str_arg = hook.dirfd_arg = hook.sock_arg = hook.sockaddr_arg = PL_POL_NO_ARG; }
+    HookState()
+    {
+        hook.str_arg = hook.dirfd_arg = hook.sock_arg = hook.sockaddr_arg = hook.skb_arg = hook.cred_arg =
+            PL_POL_NO_ARG;
+    }
     pl_pol_hook hook{};
     std::uint32_t selectors = 0;
     std::uint32_t slow = 0;
@@ -143,8 +147,9 @@ const char* op_name(ArgOp op)
 class SelectorCompiler {
 public:
     SelectorCompiler(Builder& b, const CompileEnv& env, const Policy& policy, const HookResolution& res,
-                     std::uint32_t target, std::uint32_t bit)
-        : b_(b), env_(env), policy_(policy), res_(res), target_(target), bit_(bit), hs_(b.hooks[target])
+                     std::uint32_t target, std::uint32_t bit, std::string where)
+        : b_(b), env_(env), policy_(policy), res_(res), target_(target), bit_(bit), hs_(b.hooks[target]),
+          where_(std::move(where))
     {
     }
 
@@ -167,7 +172,20 @@ public:
                 else
                     int_arg(m, binding, used);
                 break;
-            case ArgSource::Socket: socket_arg(m, used); break;
+            case ArgSource::Socket:
+                if (binding.is_skb && !skb_operator(m.op))
+                    fail(m.loc, fmt::format("{}: matchArgs index {} is an skb: operator {} does not apply (an skb "
+                                            "is matched with SAddr, DAddr, NotSAddr, NotDAddr, SPort, DPort, "
+                                            "NotSPort, NotDPort, SPortPriv, DPortPriv, NotSPortPriv, NotDPortPriv, "
+                                            "Protocol, Family)",
+                                            where_, m.index, op_name(m.op)));
+                socket_arg(m, used);
+                break;
+            case ArgSource::Cred:
+                fail(m.loc, fmt::format("{}: matchArgs index {} is a cred: operator {} does not apply (a cred is "
+                                        "read for the event; match the caller's credentials with "
+                                        "matchCapabilities)",
+                                        where_, m.index, op_name(m.op)));
             }
         }
     }
@@ -516,8 +534,28 @@ private:
         hs_.compared_by[binding.syscall_arg] = policy_.name;
     }
 
+    // Tetragon's filter for sock and skb: the packet's 5-tuple only.
+    static bool skb_operator(ArgOp op)
+    {
+        switch (op) {
+        case ArgOp::SAddr: case ArgOp::DAddr: case ArgOp::NotSAddr: case ArgOp::NotDAddr:
+        case ArgOp::SPort: case ArgOp::DPort: case ArgOp::NotSPort: case ArgOp::NotDPort:
+        case ArgOp::SPortPriv: case ArgOp::DPortPriv: case ArgOp::NotSPortPriv: case ArgOp::NotDPortPriv:
+        case ArgOp::Protocol: case ArgOp::Family:
+            return true;
+        default:
+            return false;
+        }
+    }
+
     void int_arg(const ArgMatch& m, const ArgBinding& binding, std::set<std::pair<int, bool>>& used)
     {
+        if (binding.is_cap_set && m.op != ArgOp::Equal && m.op != ArgOp::NotEqual && m.op != ArgOp::InMap &&
+            m.op != ArgOp::NotInMap && m.op != ArgOp::Mask && m.op != ArgOp::GT && m.op != ArgOp::LT)
+            fail(m.loc, fmt::format("{}: matchArgs index {} is a capability set: operator {} does not apply (a "
+                                    "capability set is matched as a 64-bit number with Equal, NotEqual, InMap, "
+                                    "NotInMap, Mask, GT, LT)",
+                                    where_, m.index, op_name(m.op)));
         const int table = binding.syscall_arg == 6 ? PL_T_RET : PL_T_ARG0 + binding.syscall_arg;
         claim_width(binding, m.loc);
         auto values = int_values(m, binding.is32);
@@ -631,6 +669,7 @@ private:
     std::uint32_t target_;
     std::uint32_t bit_;
     HookState& hs_;
+    std::string where_;  // "hook 'x', selector N", for messages
     std::uint32_t group_ = 0;
 };
 
@@ -805,6 +844,16 @@ private:
     void compile_hook(const Hook& hook, std::uint16_t hook_index, PolicyInfo& info)
     {
         HookResolution res = resolve_hook(hook, env_.caps);
+        info.hook_names.push_back(hook.kind == HookKind::Lsm ? "lsm/" + hook.call : hook.call);
+        info.message.push_back(hook.message);
+        info.args.push_back(res.in_kernel ? arg_views(hook, res) : std::vector<ArgView>{});
+        if (!kernel_function_exists(hook, res)) {
+            if (!hook.ignore_call_not_found)
+                throw CompileFailure{hook.loc, missing_function_message(hook)};
+            info.notes.push_back(fmt::format("{}:{}: {}; left out (ignore: callNotFound)", hook.loc.file,
+                                             hook.loc.line, missing_function_message(hook)));
+            return;
+        }
         if (res.support != Support::Loads)
             throw CompileFailure{hook.loc, res.reason, res.support};
         if (hook.kind == HookKind::Uprobe || hook.kind == HookKind::Usdt)
@@ -812,8 +861,6 @@ private:
         number_kprobes(hook, res);
         if (!res.note.empty())
             info.notes.push_back(fmt::format("{}:{}: {}", hook.loc.file, hook.loc.line, res.note));
-        info.hook_names.push_back(hook.kind == HookKind::Lsm ? "lsm/" + hook.call : hook.call);
-        info.message.push_back(hook.message);
         std::vector<Selector> selectors = hook.selectors;
         if (selectors.empty())
             selectors.emplace_back().loc = hook.loc;  // no selectors: every call posts; errors name the hook
@@ -853,6 +900,9 @@ private:
         hs.hook.sock_arg = target.sock_arg;
         hs.hook.sock_kind = target.sock_kind;
         hs.hook.sockaddr_arg = target.sockaddr_arg;
+        hs.hook.skb_arg = target.skb_arg;
+        hs.hook.cred_arg = target.cred_arg;
+        hs.hook.cap_args = target.cap_args;
         if (target.kernel_return)
             hs.hook.flags |= PL_HOOKF_RETURN;
         for (std::size_t a = 0; a < res.args.size(); ++a)
@@ -862,7 +912,10 @@ private:
             hs.declared32 |= 1u << 6;
         set_bit(hs.hook.all, bit);
 
-        SelectorCompiler sc(b_, env_, policy_, res, target.id, bit);
+        SelectorCompiler sc(b_, env_, policy_, res, target.id, bit,
+                            fmt::format("hook '{}', selector {}",
+                                        hook_index < info.hook_names.size() ? info.hook_names[hook_index] : "",
+                                        selector_index));
         check_unsupported_parts(sel, sc);
         if (!sel.return_args.empty() && !res.return_binding)
             sc.fail(sel.return_args.front().loc, "matchReturnArgs needs a return probe (return: true on a syscall)");
@@ -894,6 +947,61 @@ private:
         compile_actions(sel, override_fallback, entry, info, sc);
         b_.selectors[target.id << 16 | bit] = entry;
         return bit;
+    }
+
+    // The declared arguments and whether this hook reads them, for the event.
+    static std::vector<ArgView> arg_views(const Hook& hook, const HookResolution& res)
+    {
+        std::vector<ArgView> out;
+        for (std::size_t i = 0; i < hook.args.size() && i < res.args.size(); ++i) {
+            const ArgBinding& b = res.args[i];
+            out.push_back({.index = hook.args[i].index,
+                           .slot = b.source == ArgSource::SyscallInt ? b.syscall_arg : -1,
+                           .type = hook.args[i].type_name,
+                           .label = hook.args[i].label,
+                           .read = b.source != ArgSource::Unavailable && hook.args[i].type != ArgType::Nop});
+        }
+        return out;
+    }
+
+    // The kernel function a kprobe attaches to, or the BPF LSM attach point
+    // of an LSM hook; empty for hooks that are not kernel functions here.
+    static std::string kernel_function_of(const Hook& hook, const HookResolution& res)
+    {
+        if (hook.kind == HookKind::Lsm)
+            return "bpf_lsm_" + hook.call;
+        if (hook.kind != HookKind::Kprobe || !hook.list_calls.empty() || !hook.list_type.empty())
+            return {};
+        const bool attaches = std::any_of(res.targets.begin(), res.targets.end(),
+                                          [](const HookTarget& t) { return !t.kernel_function.empty(); });
+        // Where the kernel lacks kprobes the function is still named: say so if it does not exist.
+        const bool would_attach = res.support == Support::NeedsKernel;
+        return attaches || would_attach ? hook.call : std::string();
+    }
+
+    // False only when the lookup says the kernel has no such function. An
+    // LSM hook is judged only on kernels built with BPF LSM (bpf_lsm_* exist).
+    bool kernel_function_exists(const Hook& hook, const HookResolution& res) const
+    {
+        if (!env_.kernel_function_exists)
+            return true;
+        const std::string function = kernel_function_of(hook, res);
+        if (function.empty())
+            return true;
+        if (env_.kernel_function_exists(function).value_or(true))
+            return true;
+        return hook.kind == HookKind::Lsm && !env_.kernel_function_exists("bpf_lsm_file_open").value_or(false);
+    }
+
+    static std::string missing_function_message(const Hook& hook)
+    {
+        if (hook.kind == HookKind::Lsm)
+            return fmt::format("LSM hook '{}' does not exist on this kernel (no function bpf_lsm_{} in its BTF or "
+                               "/proc/kallsyms)",
+                               hook.call, hook.call);
+        return fmt::format("kprobe '{}': kernel function '{}' does not exist on this kernel (not in its BTF or "
+                           "/proc/kallsyms)",
+                           hook.call, hook.call);
     }
 
     // Each uprobe symbol gets a hook id of its own, across all policies.
@@ -961,6 +1069,7 @@ private:
                 continue;
             info.hook_names.push_back(d.name);
             info.message.push_back(fmt::format("{} {}", policy_.name, d.name));
+            info.args.emplace_back();
             for (std::uint32_t hook : d.hooks) {
                 std::vector<std::uint32_t> bits;
                 std::uint16_t index = 0;
