@@ -210,5 +210,25 @@ TEST(PolicyKernelArgs, MissingKernelFunctionsAreUnsupportedOnThisKernel)
     compile_ok(function_policy("kfree_skb_reason", "[{index: 0, type: skb}]", ""), unknown);
 }
 
+// The corpus policies that use these types compile where kernel functions can be probed.
+TEST(PolicyKernelArgs, CorpusPoliciesWithTheseTypesCompile)
+{
+    const std::string corpus = std::string(PALISADE_CORPUS_DIR) + "/tetragon-policies/";
+    for (const char* file : {"policylibrary/privileges/privileges-raise.yaml",
+                             "tracingpolicy/datagram-with-selectors.yaml", "tracingpolicy/dev_hard_start_xmit.yaml",
+                             "tracingpolicy/dns-only-specified-servers.yaml",
+                             "tracingpolicy/process-credentials/process-creds-changed.yaml",
+                             "tracingpolicy/stack_traces.yaml"}) {
+        SCOPED_TRACE(file);
+        ParseResult parsed = parse_policy_file(corpus + file);
+        ASSERT_TRUE(parsed.errors.empty()) << rendered(parsed.errors);
+        CompileEnv env = kernel_env();
+        env.host_namespace = [](NamespaceKind) { return 4026531836u; };
+        CompileResult r = compile_policies(parsed.policies, env);
+        EXPECT_TRUE(r.errors.empty()) << (r.errors.empty() ? "" : r.errors.front().render());
+        model::expect_well_formed(r.tables);
+    }
+}
+
 }  // namespace
 }  // namespace palisade::policy
