@@ -290,7 +290,7 @@ TEST(Cli, PolicyValidateLooksKernelFunctionsUp)
     Agent validate = start_agent({"policy", "validate", file}, "validate-functions");
     EXPECT_EQ(wait_exit(validate), 1);  // unsupported policies fail validation
     const auto out = slurp(validate.out_path);
-    EXPECT_NE(out.find("policy 'missing': unsupported: " + file + ":5:5: policy 'missing': kprobe "
+    EXPECT_NE(out.find("policy 'missing': unsupported: " + file + ":6:5: policy 'missing': kprobe "
                        "'palisade_no_such_function': kernel function 'palisade_no_such_function' does not exist on "
                        "this kernel"),
               std::string::npos)
@@ -300,9 +300,10 @@ TEST(Cli, PolicyValidateLooksKernelFunctionsUp)
                 out.find("policy 'present': needs-kernel-feature") != std::string::npos)
         << out;
     // LSM hooks are judged on kernels built with BPF LSM (they have bpf_lsm_file_open)
-    if (slurp("/proc/kallsyms").find(" bpf_lsm_file_open\n") != std::string::npos)
+    if (slurp("/proc/kallsyms").find(" bpf_lsm_file_open\n") != std::string::npos) {
         EXPECT_NE(out.find("LSM hook 'palisade_no_such_hook' does not exist on this kernel"), std::string::npos)
             << out;
+    }
     unlink(file.c_str());
 }
 
