@@ -187,84 +187,6 @@ const char* kKprobeReturn = R"(  kprobes:
       - action: Sigkill
 )";
 
-TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
-{
-    if (!in_vm())
-        GTEST_SKIP() << "runs inside the test VM only (tests/vm/vm.sh sets PALISADE_IN_VM)";
-    std::ofstream("/tmp/vm-secret.txt") << "secret\n";
-    std::ofstream("/tmp/vm-fd.txt") << "fd\n";
-    std::ofstream("/tmp/vm-ret.txt") << "ret\n";
-    ASSERT_EQ(shell("cp /bin/true /tmp/vm-true").exit_code(), 0);
-
-    std::vector<std::string> args = {"--no-rules", "-e", "exec"};
-    for (const auto& [name, spec] : std::vector<std::pair<std::string, std::string>>{
-             {"lsm-open", kLsmOpen},
-             {"lsm-connect", kLsmConnect},
-             {"kprobe-exec", kKprobeExec},
-             {"kprobe-fd-install", kKprobeFdInstall},
-             {"kprobe-tcp-connect", kKprobeTcpConnect},
-             {"kprobe-return", kKprobeReturn}})
-        args.insert(args.end(), {"-p", write_policy(name, spec)});
-
-    Shell cat_secret, cat_other, run_true, cat_fd, cat_ret;
-    int lsm_connect = 0, kprobe_connect = 0, open_errno = 0;
-    // TCG verifies the programs slowly, more so on a busy host: wait longer than on bare metal.
-    args.insert(args.begin(), "run");
-    palisade::test::AgentProcess agent(args, "vm");
-    ASSERT_TRUE(agent.wait_ready(std::chrono::seconds(80))) << agent.log();
-    {
-        cat_secret = shell("cat /tmp/vm-secret.txt");
-        errno = 0;
-        int fd = open("/tmp/vm-secret.txt", O_RDONLY);
-        open_errno = fd < 0 ? errno : 0;
-        if (fd >= 0)
-            close(fd);
-        cat_other = shell("cat /proc/version");
-        run_true = shell("exec /tmp/vm-true");
-        cat_fd = shell("exec cat /tmp/vm-fd.txt");
-        cat_ret = shell("exec cat /tmp/vm-ret.txt");
-        lsm_connect = connect_from_child(4101);
-        kprobe_connect = connect_from_child(4102);
-    }
-    agent.stop();
-    const palisade::test::AgentOutput output{agent.lines(), agent.log()};
-    EXPECT_NE(output.log.find("policy:lsm/file_open"), std::string::npos) << output.log;
-
-    // lsm/file_open Override -1: the open fails with EPERM, nothing is read.
-    EXPECT_EQ(cat_secret.exit_code(), 1);
-    EXPECT_EQ(cat_secret.out, "");
-    EXPECT_NE(cat_secret.err.find("Operation not permitted"), std::string::npos) << cat_secret.err;
-    EXPECT_EQ(open_errno, EPERM);
-    EXPECT_EQ(cat_other.exit_code(), 0) << cat_other.err;
-
-    // lsm/socket_connect Override -13: connect() fails with EACCES, the caller lives.
-    ASSERT_TRUE(WIFEXITED(lsm_connect)) << lsm_connect;
-    EXPECT_EQ(WEXITSTATUS(lsm_connect), EACCES);
-
-    // kprobes: security_bprm_check, fd_install, tcp_connect with Sigkill.
-    EXPECT_TRUE(run_true.killed()) << run_true.status;
-    EXPECT_TRUE(cat_fd.killed()) << cat_fd.status;
-    EXPECT_EQ(cat_fd.out, "");
-    EXPECT_TRUE(WIFSIGNALED(kprobe_connect) && WTERMSIG(kprobe_connect) == SIGKILL) << kprobe_connect;
-
-    // The kretprobe on security_file_open matched the entry's path and the result.
-    EXPECT_TRUE(cat_ret.killed()) << cat_ret.status;
-    EXPECT_EQ(cat_ret.out, "");
-
-    // Each act was posted as a policy event, named by the hook that saw it.
-    std::set<std::string> hooks;
-    for (const auto& line : output.lines)
-        if (line.value("type", "") == "policy")
-            hooks.insert(line.dump());
-    for (const char* want : {"lsm/file_open", "lsm/socket_connect", "security_bprm_check", "fd_install",
-                             "tcp_connect", "security_file_open"}) {
-        bool seen = false;
-        for (const auto& h : hooks)
-            seen = seen || h.find(want) != std::string::npos;
-        EXPECT_TRUE(seen) << "no policy event names " << want;
-    }
-}
-
 // sendto() of one UDP datagram to addr:port from a child; its wait status.
 int udp_from_child(const char* addr, std::uint16_t port)
 {
@@ -329,12 +251,9 @@ nlohmann::json arg_with(const nlohmann::json& policy, const std::string& key)
 
 // Tetragon's skb, net_device, cred and capability-set argument types, read
 // by the kprobe program for real loopback traffic and credential changes.
-TEST(VmKernelHooks, KernelStructArguments)
+std::vector<std::pair<std::string, std::string>> kernel_struct_policies()
 {
-    if (!in_vm())
-        GTEST_SKIP() << "runs inside the test VM only (tests/vm/vm.sh sets PALISADE_IN_VM)";
     const std::string me = self_exe();
-    ASSERT_FALSE(me.empty());
     const std::string only_me = "      matchBinaries:\n      - {operator: In, values: [\"" + me + "\"]}\n";
     // ip_output(net, sk, skb): the packet's destination, matched in the kernel; the sender is killed.
     const std::string ip_output = R"(  kprobes:
@@ -382,18 +301,29 @@ TEST(VmKernelHooks, KernelStructArguments)
     - matchArgs:
       - {index: 2, operator: Mask, values: ["0x200000"]}
 )" + only_me;
-    std::vector<std::string> args = {"run", "--no-rules", "-e", "exec"};
-    for (const auto& [name, spec] : std::vector<std::pair<std::string, std::string>>{
-             {"skb-ip-output", ip_output}, {"netdev-xmit", xmit}, {"creds", creds}})
-        args.insert(args.end(), {"-p", write_policy(name, spec)});
-    palisade::test::AgentProcess agent(args, "vm-kargs");
-    ASSERT_TRUE(agent.wait_ready(std::chrono::seconds(80))) << agent.log();
-    const int to_blocked = udp_from_child("127.0.0.2", 4103);
-    const int to_other_port = udp_from_child("127.0.0.2", 4105);
-    const int to_lo = udp_from_child("127.0.0.1", 4104);
-    const int cred_change = change_creds_in_child();
-    agent.stop();
-    const auto lines = agent.lines();
+    return {{"skb-ip-output", ip_output}, {"netdev-xmit", xmit}, {"creds", creds}};
+}
+
+// The acts those policies see: loopback UDP and a credential change.
+struct StructActs {
+    int to_blocked = 0, to_other_port = 0, to_lo = 0, cred_change = 0;
+};
+
+StructActs kernel_struct_acts()
+{
+    StructActs a;
+    a.to_blocked = udp_from_child("127.0.0.2", 4103);
+    a.to_other_port = udp_from_child("127.0.0.2", 4105);
+    a.to_lo = udp_from_child("127.0.0.1", 4104);
+    a.cred_change = change_creds_in_child();
+    return a;
+}
+
+void expect_kernel_struct_arguments(const std::vector<nlohmann::json>& lines, const StructActs& a,
+                                    const std::string& log)
+{
+    const int to_blocked = a.to_blocked, to_other_port = a.to_other_port, to_lo = a.to_lo,
+              cred_change = a.cred_change;
 
     // The skb's destination matched in the kernel: that sender died, the other did not.
     EXPECT_TRUE(WIFSIGNALED(to_blocked) && WTERMSIG(to_blocked) == SIGKILL) << to_blocked;
@@ -402,7 +332,7 @@ TEST(VmKernelHooks, KernelStructArguments)
     EXPECT_TRUE(WIFEXITED(cred_change) && WEXITSTATUS(cred_change) == 0) << cred_change;
 
     const auto ip = policy_events(lines, "ip_output");
-    ASSERT_EQ(ip.size(), 1u) << agent.log();
+    ASSERT_EQ(ip.size(), 1u) << log;
     EXPECT_EQ(ip[0]["action"], "sigkill");
     const auto skb = arg_with(ip[0], "skb_arg");
     ASSERT_FALSE(skb.is_null()) << ip[0].dump();
@@ -415,7 +345,7 @@ TEST(VmKernelHooks, KernelStructArguments)
 
     // The interface by name, with the packet beside it.
     const auto xmits = policy_events(lines, "dev_hard_start_xmit");
-    ASSERT_EQ(xmits.size(), 1u) << agent.log();
+    ASSERT_EQ(xmits.size(), 1u) << log;
     EXPECT_EQ(arg_with(xmits[0], "net_dev_arg")["net_dev_arg"]["name"], "lo") << xmits[0].dump();
     EXPECT_EQ(arg_with(xmits[0], "skb_arg")["skb_arg"]["dport"], 4104) << xmits[0].dump();
 
@@ -433,17 +363,103 @@ TEST(VmKernelHooks, KernelStructArguments)
         EXPECT_EQ(cred["user_ns"]["level"], 0);
         EXPECT_EQ(cred["user_ns"]["ns"]["is_host"], true);
     }
-    EXPECT_TRUE(gid_change) << agent.log();
-    EXPECT_TRUE(uid_change) << agent.log();
+    EXPECT_TRUE(gid_change) << log;
+    EXPECT_TRUE(uid_change) << log;
 
     // security_capset: the new effective set, read from the kernel_cap_t it points to, matched by Mask.
     const auto capsets = policy_events(lines, "security_capset");
-    ASSERT_EQ(capsets.size(), 1u) << agent.log();
+    ASSERT_EQ(capsets.size(), 1u) << log;
     const auto eff = arg_with(capsets[0], "cap_effective_arg");
     ASSERT_FALSE(eff.is_null()) << capsets[0].dump();
     const auto names = eff["caps"].get<std::vector<std::string>>();
     EXPECT_NE(std::find(names.begin(), names.end(), "CAP_SYS_ADMIN"), names.end()) << capsets[0].dump();
     EXPECT_FALSE(arg_with(capsets[0], "process_credentials_arg").is_null()) << capsets[0].dump();
+}
+
+TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
+{
+    if (!in_vm())
+        GTEST_SKIP() << "runs inside the test VM only (tests/vm/vm.sh sets PALISADE_IN_VM)";
+    std::ofstream("/tmp/vm-secret.txt") << "secret\n";
+    std::ofstream("/tmp/vm-fd.txt") << "fd\n";
+    std::ofstream("/tmp/vm-ret.txt") << "ret\n";
+    ASSERT_EQ(shell("cp /bin/true /tmp/vm-true").exit_code(), 0);
+
+    std::vector<std::string> args = {"--no-rules", "-e", "exec"};
+    for (const auto& [name, spec] : std::vector<std::pair<std::string, std::string>>{
+             {"lsm-open", kLsmOpen},
+             {"lsm-connect", kLsmConnect},
+             {"kprobe-exec", kKprobeExec},
+             {"kprobe-fd-install", kKprobeFdInstall},
+             {"kprobe-tcp-connect", kKprobeTcpConnect},
+             {"kprobe-return", kKprobeReturn}})
+        args.insert(args.end(), {"-p", write_policy(name, spec)});
+    // One agent for all: under TCG each start costs seconds.
+    for (const auto& [name, spec] : kernel_struct_policies())
+        args.insert(args.end(), {"-p", write_policy(name, spec)});
+
+    Shell cat_secret, cat_other, run_true, cat_fd, cat_ret;
+    int lsm_connect = 0, kprobe_connect = 0, open_errno = 0;
+    // TCG verifies the programs slowly, more so on a busy host: wait longer than on bare metal.
+    args.insert(args.begin(), "run");
+    palisade::test::AgentProcess agent(args, "vm");
+    ASSERT_TRUE(agent.wait_ready(std::chrono::seconds(80))) << agent.log();
+    {
+        cat_secret = shell("cat /tmp/vm-secret.txt");
+        errno = 0;
+        int fd = open("/tmp/vm-secret.txt", O_RDONLY);
+        open_errno = fd < 0 ? errno : 0;
+        if (fd >= 0)
+            close(fd);
+        cat_other = shell("cat /proc/version");
+        run_true = shell("exec /tmp/vm-true");
+        cat_fd = shell("exec cat /tmp/vm-fd.txt");
+        cat_ret = shell("exec cat /tmp/vm-ret.txt");
+        lsm_connect = connect_from_child(4101);
+        kprobe_connect = connect_from_child(4102);
+    }
+    const StructActs struct_acts = kernel_struct_acts();
+    agent.stop();
+    const palisade::test::AgentOutput output{agent.lines(), agent.log()};
+    EXPECT_NE(output.log.find("policy:lsm/file_open"), std::string::npos) << output.log;
+
+    // lsm/file_open Override -1: the open fails with EPERM, nothing is read.
+    EXPECT_EQ(cat_secret.exit_code(), 1);
+    EXPECT_EQ(cat_secret.out, "");
+    EXPECT_NE(cat_secret.err.find("Operation not permitted"), std::string::npos) << cat_secret.err;
+    EXPECT_EQ(open_errno, EPERM);
+    EXPECT_EQ(cat_other.exit_code(), 0) << cat_other.err;
+
+    // lsm/socket_connect Override -13: connect() fails with EACCES, the caller lives.
+    ASSERT_TRUE(WIFEXITED(lsm_connect)) << lsm_connect;
+    EXPECT_EQ(WEXITSTATUS(lsm_connect), EACCES);
+
+    // kprobes: security_bprm_check, fd_install, tcp_connect with Sigkill.
+    EXPECT_TRUE(run_true.killed()) << run_true.status;
+    EXPECT_TRUE(cat_fd.killed()) << cat_fd.status;
+    EXPECT_EQ(cat_fd.out, "");
+    EXPECT_TRUE(WIFSIGNALED(kprobe_connect) && WTERMSIG(kprobe_connect) == SIGKILL) << kprobe_connect;
+
+    // The kretprobe on security_file_open matched the entry's path and the result.
+    EXPECT_TRUE(cat_ret.killed()) << cat_ret.status;
+    EXPECT_EQ(cat_ret.out, "");
+
+    // Each act was posted as a policy event, named by the hook that saw it.
+    std::set<std::string> hooks;
+    for (const auto& line : output.lines)
+        if (line.value("type", "") == "policy")
+            hooks.insert(line.dump());
+    for (const char* want : {"lsm/file_open", "lsm/socket_connect", "security_bprm_check", "fd_install",
+                             "tcp_connect", "security_file_open"}) {
+        bool seen = false;
+        for (const auto& h : hooks)
+            seen = seen || h.find(want) != std::string::npos;
+        EXPECT_TRUE(seen) << "no policy event names " << want;
+    }
+
+    // Tetragon's skb, net_device, cred and capability-set types, read by the kprobe program.
+    SCOPED_TRACE("kernel struct arguments");
+    expect_kernel_struct_arguments(output.lines, struct_acts, output.log);
 }
 
 // The corpus as this kernel serves it: with kprobes and BPF LSM present many

@@ -95,19 +95,30 @@ static __always_inline void pl_karg_cred(struct pl_pol_cred *out, const struct c
     out->pad = 0;
 }
 
+/* A kernel_cap_t * argument becomes the set it points to (0 for NULL). */
+static __always_inline void pl_karg_cap(struct pl_pol_scratch *s, __u8 cap_args, const int i)
+{
+    if (!(cap_args & (1 << i)))
+        return;
+    __u64 bits = 0;
+    void *ptr = (void *)s->args[i];
+    if (ptr)
+        bpf_probe_read_kernel(&bits, sizeof(bits), ptr);
+    s->args[i] = bits;
+}
+
 /* The hook's skb, cred and kernel_cap_t arguments (pointers in s->args). */
 static __always_inline void pl_karg_read(struct pl_pol_scratch *s, const struct pl_pol_hook *h)
 {
-    if (h->cap_args) {
-        for (int i = 0; i < 6; i++) {
-            if (!(h->cap_args & (1 << i)))
-                continue;
-            __u64 bits = 0;
-            void *ptr = (void *)pl_pol_arg(s, i);
-            if (ptr)
-                bpf_probe_read_kernel(&bits, sizeof(bits), ptr);
-            s->args[i] = bits;
-        }
+    const __u8 cap_args = h->cap_args;
+    if (cap_args) {
+        /* spelled out: older verifiers refuse the back-edge a loop here compiles to */
+        pl_karg_cap(s, cap_args, 0);
+        pl_karg_cap(s, cap_args, 1);
+        pl_karg_cap(s, cap_args, 2);
+        pl_karg_cap(s, cap_args, 3);
+        pl_karg_cap(s, cap_args, 4);
+        pl_karg_cap(s, cap_args, 5);
     }
     if (h->skb_arg < 6) {
         struct sk_buff *skb = (void *)pl_pol_arg(s, h->skb_arg);
