@@ -119,6 +119,7 @@ std::optional<policy::CompileResult> load_policies(const std::vector<std::string
     if (!parsed.ok)
         return std::nullopt;
     policy::CompileResult result = policy::compile_policies(parsed.policies, env);
+    running_kernel_symbols().release_sources();  // the agent keeps the answers, not the kernel's BTF
     for (const auto& e : result.errors)
         spdlog::error("{}", e.render());
     if (!result.errors.empty())

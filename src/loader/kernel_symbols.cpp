@@ -48,17 +48,32 @@ std::optional<bool> KernelSymbols::has_function(std::string_view name)
 {
     const std::string n(name);
     std::lock_guard lock(mutex_);
+    if (auto known = answers_.find(n); known != answers_.end())
+        return known->second;
+    std::optional<bool> answer;
     if (!btf_tried_)
         load_btf();
-    if (btf_ && btf__find_by_name_kind(btf_.get(), n.c_str(), BTF_KIND_FUNC) >= 0)
-        return true;
-    if (!kallsyms_tried_)
-        load_kallsyms();
-    if (kallsyms_ && kallsyms_->count(n))
-        return true;
-    if (!btf_ && !kallsyms_)
-        return std::nullopt;
-    return false;
+    if (btf_ && btf__find_by_name_kind(btf_.get(), n.c_str(), BTF_KIND_FUNC) >= 0) {
+        answer = true;
+    } else {
+        if (!kallsyms_tried_)
+            load_kallsyms();
+        if (kallsyms_ && kallsyms_->count(n))
+            answer = true;
+        else if (btf_ || kallsyms_)
+            answer = false;
+    }
+    if (answer.value_or(false))
+        answers_[n] = true;  // only what exists: a module loaded later may bring a missing one
+    return answer;
+}
+
+void KernelSymbols::release_sources()
+{
+    std::lock_guard lock(mutex_);
+    btf_.reset();
+    kallsyms_.reset();
+    btf_tried_ = kallsyms_tried_ = false;
 }
 
 KernelSymbols& running_kernel_symbols()

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 struct btf;
@@ -25,8 +26,12 @@ public:
     KernelSymbols& operator=(const KernelSymbols&) = delete;
 
     // true / false; nullopt when neither source can be read (nothing to judge by).
-    // Thread-safe: both sources are read once, on first use.
+    // Thread-safe: the sources are read on first use; functions found are remembered.
     std::optional<bool> has_function(std::string_view name);
+
+    // Frees the parsed BTF and kallsyms (several MiB) once a compile is done;
+    // functions found stay known, the sources are read again for another name.
+    void release_sources();
 
 private:
     void load_btf();
@@ -40,6 +45,7 @@ private:
     };
     std::unique_ptr<btf, BtfFree> btf_;
     std::optional<std::unordered_set<std::string>> kallsyms_;  // text symbols
+    std::unordered_map<std::string, bool> answers_;  // functions found
 };
 
 // The process-wide instance over the running kernel.
