@@ -460,7 +460,7 @@ private:
         case ArgOp::Prefix: table = PL_T_STR_PREFIX; break;
         case ArgOp::NotPostfix: negated = true; [[fallthrough]];
         case ArgOp::Postfix: table = PL_T_STR_POSTFIX; break;
-        default: fail(m.loc, fmt::format("operator {} does not apply to a string or path", op_name(m.op)));
+        default: fail(m.loc, fmt::format("{}: operator {} does not apply to a string or path", where_, op_name(m.op)));
         }
         claim(used, table, negated, m);
         for (const auto& v : m.values) {
@@ -588,7 +588,8 @@ private:
                      binding.is_unsigned ? (binding.is32 ? 32 : 64) : 0);
             next_group();
             return;
-        default: fail(m.loc, fmt::format("operator {} does not apply to an integer argument", op_name(m.op)));
+        default:
+            fail(m.loc, fmt::format("{}: operator {} does not apply to an integer argument", where_, op_name(m.op)));
         }
     }
 
@@ -658,7 +659,7 @@ private:
             }
             return;
         default:
-            fail(m.loc, fmt::format("operator {} is not matched on a socket address here", op_name(m.op)));
+            fail(m.loc, fmt::format("{}: operator {} is not matched on a socket address here", where_, op_name(m.op)));
         }
     }
 

@@ -111,7 +111,8 @@ TEST(PolicyKernelArgs, OperatorsThatDoNotApplyAreRefusedByName)
     EXPECT_EQ(compile_error(function_policy("dev_hard_start_xmit", "[{index: 1, type: net_device}]",
                                             "    - matchArgs: [{index: 1, operator: DPort, values: [\"53\"]}]\n"),
                             kernel_env()),
-              "test.yaml:11:19: policy 'k': operator DPort does not apply to a string or path");
+              "test.yaml:11:19: policy 'k': hook 'dev_hard_start_xmit', selector 0: operator DPort does not apply to a "
+              "string or path");
 }
 
 TEST(PolicyKernelArgs, NetDeviceIsMatchedByName)
