@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "policy/kernel_functions.h"
 #include "policy/values.h"
 
 namespace palisade::policy {
@@ -848,7 +849,7 @@ private:
         info.hook_names.push_back(hook.kind == HookKind::Lsm ? "lsm/" + hook.call : hook.call);
         info.message.push_back(hook.message);
         info.args.push_back(res.in_kernel ? arg_views(hook, res) : std::vector<ArgView>{});
-        if (!kernel_function_exists(hook, res)) {
+        if (!kernel_function_exists(env_, hook, res)) {
             if (!hook.ignore_call_not_found)
                 throw CompileFailure{hook.loc, missing_function_message(hook)};
             info.notes.push_back(fmt::format("{}:{}: {}; left out (ignore: callNotFound)", hook.loc.file,
@@ -948,61 +949,6 @@ private:
         compile_actions(sel, override_fallback, entry, info, sc);
         b_.selectors[target.id << 16 | bit] = entry;
         return bit;
-    }
-
-    // The declared arguments and whether this hook reads them, for the event.
-    static std::vector<ArgView> arg_views(const Hook& hook, const HookResolution& res)
-    {
-        std::vector<ArgView> out;
-        for (std::size_t i = 0; i < hook.args.size() && i < res.args.size(); ++i) {
-            const ArgBinding& b = res.args[i];
-            out.push_back({.index = hook.args[i].index,
-                           .slot = b.source == ArgSource::SyscallInt ? b.syscall_arg : -1,
-                           .type = hook.args[i].type_name,
-                           .label = hook.args[i].label,
-                           .read = b.source != ArgSource::Unavailable && hook.args[i].type != ArgType::Nop});
-        }
-        return out;
-    }
-
-    // The kernel function a kprobe attaches to, or the BPF LSM attach point
-    // of an LSM hook; empty for hooks that are not kernel functions here.
-    static std::string kernel_function_of(const Hook& hook, const HookResolution& res)
-    {
-        if (hook.kind == HookKind::Lsm)
-            return "bpf_lsm_" + hook.call;
-        if (hook.kind != HookKind::Kprobe || !hook.list_calls.empty() || !hook.list_type.empty())
-            return {};
-        const bool attaches = std::any_of(res.targets.begin(), res.targets.end(),
-                                          [](const HookTarget& t) { return !t.kernel_function.empty(); });
-        // Where the kernel lacks kprobes the function is still named: say so if it does not exist.
-        const bool would_attach = res.support == Support::NeedsKernel;
-        return attaches || would_attach ? hook.call : std::string();
-    }
-
-    // False only when the lookup says the kernel has no such function. An
-    // LSM hook is judged only on kernels built with BPF LSM (bpf_lsm_* exist).
-    bool kernel_function_exists(const Hook& hook, const HookResolution& res) const
-    {
-        if (!env_.kernel_function_exists)
-            return true;
-        const std::string function = kernel_function_of(hook, res);
-        if (function.empty())
-            return true;
-        if (env_.kernel_function_exists(function).value_or(true))
-            return true;
-        return hook.kind == HookKind::Lsm && !env_.kernel_function_exists("bpf_lsm_file_open").value_or(false);
-    }
-
-    static std::string missing_function_message(const Hook& hook)
-    {
-        if (hook.kind == HookKind::Lsm)
-            return fmt::format("LSM hook '{}' does not exist on this kernel (no function bpf_lsm_{} in its BTF or "
-                               "/proc/kallsyms)",
-                               hook.call, hook.call);
-        return fmt::format("kprobe '{}': kernel function '{}' does not exist on this kernel (not in its BTF or "
-                           "/proc/kallsyms)",
-                           hook.call, hook.call);
     }
 
     // Each uprobe symbol gets a hook id of its own, across all policies.
