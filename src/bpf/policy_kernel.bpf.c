@@ -7,6 +7,7 @@
  * syscall-level hooks (lib/policy.h). Loaded only where the kernel offers the
  * program type; attached only while a policy needs them.
  */
+#include "lib/kernel_args.h"
 #include "lib/path.h"
 #include "lib/policy.h"
 #include "lib/task.h"
@@ -53,6 +54,14 @@ static __always_inline void pl_kpol_string(struct pl_pol_scratch *s, const struc
         struct file *file = BPF_CORE_READ(bprm, file);
         if (file)
             pl_kpol_path(s, &file->f_path);
+        break;
+    }
+    case PL_STR_NETDEV: {
+        /* the interface name, matched as Tetragon's net_device type is */
+        struct net_device *dev = ptr;
+        long n = bpf_probe_read_kernel_str(s->eq.str, sizeof(dev->name), &dev->name);
+        if (n > 0)
+            s->str_len = n - 1;
         break;
     }
     case PL_STR_KERNEL:
@@ -127,6 +136,7 @@ static __always_inline void pl_kpol_read_args(struct pl_pol_scratch *s, const st
         if (ptr)
             pl_kpol_sockaddr(s, ptr);
     }
+    pl_karg_read(s, h);
 }
 
 /* ---- kprobes: one program, attached per function with its hook id as cookie */

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "loader/kernel_symbols.h"
 #include "output/format.h"
 #include "policy/parser.h"
 #include "proc/proc_snapshot.h"
@@ -92,7 +93,8 @@ policy::CompileEnv host_compile_env(const KernelFeatures& features, policy::Mode
 {
     policy::CompileEnv env;
     env.caps = {.kprobes = features.kprobe, .fentry = features.fentry, .bpf_lsm = features.bpf_lsm,
-                .uprobes = features.uprobe};
+                .uprobes = features.uprobe, .cgroup_signal = features.cgroup_signal};
+    env.kernel_function_exists = [](const std::string& name) { return running_kernel_symbols().has_function(name); };
     env.default_mode = default_mode;
     const std::string cgroup2 = find_cgroup2_mount();
     env.cgroup_id = [cgroup2](const std::string& path) -> std::optional<std::uint64_t> {
@@ -117,6 +119,7 @@ std::optional<policy::CompileResult> load_policies(const std::vector<std::string
     if (!parsed.ok)
         return std::nullopt;
     policy::CompileResult result = policy::compile_policies(parsed.policies, env);
+    running_kernel_symbols().release_sources();  // the agent keeps the answers, not the kernel's BTF
     for (const auto& e : result.errors)
         spdlog::error("{}", e.render());
     if (!result.errors.empty())

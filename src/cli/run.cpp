@@ -256,6 +256,9 @@ private:
                 d.hook_name = info.hook_names[d.hook_index];
                 d.message = info.message[d.hook_index];
             }
+            if (d.hook_index < info.args.size())
+                for (const auto& a : info.args[d.hook_index])
+                    d.arg_views.push_back({a.index, a.slot, a.type, a.label, a.read});
         }
         if (auto it = workload_by_cgroup_.find(d.cgroup_id); it != workload_by_cgroup_.end()) {
             const Container& c = *it->second;

@@ -245,6 +245,30 @@ bool decode_policy(std::span<const std::uint8_t> rec, TailReader& tail, Event& e
     d.cgroup_id = raw.cgroup_id;
     if (!tail.take(raw.str_len, d.str))
         return fail(err, "policy record: tail fields overrun the record");
+    if (raw.kargs_len != 0) {
+        std::string_view bytes;
+        if (raw.kargs_len != sizeof(pl_pol_kernel_args) || !tail.take_raw(raw.kargs_len, bytes))
+            return fail(err, "policy record: kernel arguments overrun the record or have the wrong size");
+        pl_pol_kernel_args k;
+        std::memcpy(&k, bytes.data(), sizeof(k));
+        if (k.present & PL_KARG_SKB) {
+            const pl_pol_skb& s = k.skb;
+            d.skb = SkbArg{.hash = s.hash, .len = s.len, .priority = s.priority, .mark = s.mark,
+                           .family = s.family, .protocol = s.protocol, .sport = s.sport, .dport = s.dport,
+                           .saddr = format_mapped_addr(s.family, s.saddr),
+                           .daddr = format_mapped_addr(s.family, s.daddr)};
+        }
+        if (k.present & PL_KARG_CRED) {
+            const pl_pol_cred& c = k.cred;
+            d.cred = CredArg{.uid = c.uid, .gid = c.gid, .suid = c.suid, .sgid = c.sgid, .euid = c.euid,
+                             .egid = c.egid, .fsuid = c.fsuid, .fsgid = c.fsgid, .securebits = c.securebits,
+                             .cap_permitted = c.cap_permitted, .cap_effective = c.cap_effective,
+                             .cap_inheritable = c.cap_inheritable,
+                             .user_ns_level = static_cast<std::int32_t>(c.user_ns_level),
+                             .user_ns_uid = c.user_ns_uid, .user_ns_gid = c.user_ns_gid,
+                             .user_ns_inum = c.user_ns_inum};
+        }
+    }
     ev.data = std::move(d);
     return true;
 }

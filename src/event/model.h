@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -120,6 +121,30 @@ struct SyscallData {
     std::string str2;
 };
 
+// A kernel function's struct sk_buff argument (Tetragon's skb_arg).
+struct SkbArg {
+    std::uint32_t hash = 0, len = 0, priority = 0, mark = 0;
+    std::uint16_t family = 0, protocol = 0, sport = 0, dport = 0;
+    std::string saddr, daddr;  // printable; empty when the packet is not IP
+};
+
+// A kernel function's struct cred argument (Tetragon's process_credentials_arg).
+struct CredArg {
+    std::uint32_t uid = 0, gid = 0, suid = 0, sgid = 0, euid = 0, egid = 0, fsuid = 0, fsgid = 0;
+    std::uint32_t securebits = 0;
+    std::uint64_t cap_permitted = 0, cap_effective = 0, cap_inheritable = 0;
+    std::int32_t user_ns_level = 0;
+    std::uint32_t user_ns_uid = 0, user_ns_gid = 0, user_ns_inum = 0;
+};
+
+// A declared argument of the hook that matched, as the policy names it.
+struct PolicyArgView {
+    int index = 0;
+    int slot = -1;  // integers and capability sets: which of `args` holds the value
+    std::string type, label;
+    bool read = false;
+};
+
 // A policy selector matched: which one, what was done, and the values it saw.
 struct PolicyData {
     ExecId exec_id;
@@ -138,8 +163,11 @@ struct PolicyData {
     std::uint16_t dport = 0, sport = 0;
     std::uint64_t cgroup_id = 0;
     std::string str;           // the string argument as matched
+    std::optional<SkbArg> skb;   // kernel functions' struct arguments, when read
+    std::optional<CredArg> cred;
     // Filled in by the agent from the loaded policy set, not by the decoder.
     std::string policy_name, hook_name, message;
+    std::vector<PolicyArgView> arg_views;  // kernel functions and LSM hooks: the declared arguments
     // The container the kernel saw the task in (by cgroup id), which can be
     // ahead of the process cache: runc's init joins the cgroup before it execs.
     std::string container_id, container_name, pod_name, pod_namespace;

@@ -7,6 +7,7 @@
 #include "container/container.h"
 #include "event/syscalls.h"
 #include "output/json_writer.h"
+#include "output/policy_args.h"
 
 namespace palisade {
 namespace {
@@ -250,6 +251,7 @@ void payload(JsonWriter& w, const Event& ev)
                 for (auto a : d.args)
                     w.value(a);
                 w.end_array();
+                policy_args_json(w, d);
                 w.end_object();
             } else if constexpr (std::is_same_v<T, SyscallData>) {
                 w.key("syscall").begin_object();
@@ -298,9 +300,10 @@ std::string text_detail(const Event& ev)
                 return fmt::format("{} {} {}:{} -> {}:{} ret={}", net_op_name(d.op), family_name(d.family),
                                    d.local_addr, d.local_port, d.remote_addr, d.remote_port, d.ret);
             } else if constexpr (std::is_same_v<T, PolicyData>) {
-                return fmt::format("policy {} {} {}{}{}", d.policy_name, policy_action_name(d.action),
+                return fmt::format("policy {} {} {}{}{}{}", d.policy_name, policy_action_name(d.action),
                                    d.flags & PL_POLF_MONITOR ? "(monitor) " : "", d.str,
-                                   d.daddr.empty() ? "" : fmt::format("{}:{}", d.daddr, d.dport));
+                                   d.daddr.empty() ? "" : fmt::format("{}:{}", d.daddr, d.dport),
+                                   policy_args_text(d));
             } else {
                 return fmt::format("{}({:#x}, {:#x}, {:#x}){}{} ret={}", syscall_name(d.syscall_nr), d.args[0],
                                    d.args[1], d.args[2], d.str.empty() ? "" : " ", d.str, d.ret);

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "policy/kernel_functions.h"
 #include "policy/values.h"
 
 namespace palisade::policy {
@@ -34,7 +35,11 @@ struct CompileFailure {
 };
 
 struct HookState {
-    HookState() { hook.str_arg = hook.dirfd_arg = hook.sock_arg = hook.sockaddr_arg = PL_POL_NO_ARG; }
+    HookState()
+    {
+        hook.str_arg = hook.dirfd_arg = hook.sock_arg = hook.sockaddr_arg = hook.skb_arg = hook.cred_arg =
+            PL_POL_NO_ARG;
+    }
     pl_pol_hook hook{};
     std::uint32_t selectors = 0;
     std::uint32_t slow = 0;
@@ -143,8 +148,9 @@ const char* op_name(ArgOp op)
 class SelectorCompiler {
 public:
     SelectorCompiler(Builder& b, const CompileEnv& env, const Policy& policy, const HookResolution& res,
-                     std::uint32_t target, std::uint32_t bit)
-        : b_(b), env_(env), policy_(policy), res_(res), target_(target), bit_(bit), hs_(b.hooks[target])
+                     std::uint32_t target, std::uint32_t bit, std::string where)
+        : b_(b), env_(env), policy_(policy), res_(res), target_(target), bit_(bit), hs_(b.hooks[target]),
+          where_(std::move(where))
     {
     }
 
@@ -167,7 +173,20 @@ public:
                 else
                     int_arg(m, binding, used);
                 break;
-            case ArgSource::Socket: socket_arg(m, used); break;
+            case ArgSource::Socket:
+                if (binding.is_skb && !skb_operator(m.op))
+                    fail(m.loc, fmt::format("{}: matchArgs index {} is an skb: operator {} does not apply (an skb "
+                                            "is matched with SAddr, DAddr, NotSAddr, NotDAddr, SPort, DPort, "
+                                            "NotSPort, NotDPort, SPortPriv, DPortPriv, NotSPortPriv, NotDPortPriv, "
+                                            "Protocol, Family)",
+                                            where_, m.index, op_name(m.op)));
+                socket_arg(m, used);
+                break;
+            case ArgSource::Cred:
+                fail(m.loc, fmt::format("{}: matchArgs index {} is a cred: operator {} does not apply (a cred is "
+                                        "read for the event; match the caller's credentials with "
+                                        "matchCapabilities)",
+                                        where_, m.index, op_name(m.op)));
             }
         }
     }
@@ -442,7 +461,7 @@ private:
         case ArgOp::Prefix: table = PL_T_STR_PREFIX; break;
         case ArgOp::NotPostfix: negated = true; [[fallthrough]];
         case ArgOp::Postfix: table = PL_T_STR_POSTFIX; break;
-        default: fail(m.loc, fmt::format("operator {} does not apply to a string or path", op_name(m.op)));
+        default: fail(m.loc, fmt::format("{}: operator {} does not apply to a string or path", where_, op_name(m.op)));
         }
         claim(used, table, negated, m);
         for (const auto& v : m.values) {
@@ -516,8 +535,28 @@ private:
         hs_.compared_by[binding.syscall_arg] = policy_.name;
     }
 
+    // Tetragon's filter for sock and skb: the packet's 5-tuple only.
+    static bool skb_operator(ArgOp op)
+    {
+        switch (op) {
+        case ArgOp::SAddr: case ArgOp::DAddr: case ArgOp::NotSAddr: case ArgOp::NotDAddr:
+        case ArgOp::SPort: case ArgOp::DPort: case ArgOp::NotSPort: case ArgOp::NotDPort:
+        case ArgOp::SPortPriv: case ArgOp::DPortPriv: case ArgOp::NotSPortPriv: case ArgOp::NotDPortPriv:
+        case ArgOp::Protocol: case ArgOp::Family:
+            return true;
+        default:
+            return false;
+        }
+    }
+
     void int_arg(const ArgMatch& m, const ArgBinding& binding, std::set<std::pair<int, bool>>& used)
     {
+        if (binding.is_cap_set && m.op != ArgOp::Equal && m.op != ArgOp::NotEqual && m.op != ArgOp::InMap &&
+            m.op != ArgOp::NotInMap && m.op != ArgOp::Mask && m.op != ArgOp::GT && m.op != ArgOp::LT)
+            fail(m.loc, fmt::format("{}: matchArgs index {} is a capability set: operator {} does not apply (a "
+                                    "capability set is matched as a 64-bit number with Equal, NotEqual, InMap, "
+                                    "NotInMap, Mask, GT, LT)",
+                                    where_, m.index, op_name(m.op)));
         const int table = binding.syscall_arg == 6 ? PL_T_RET : PL_T_ARG0 + binding.syscall_arg;
         claim_width(binding, m.loc);
         auto values = int_values(m, binding.is32);
@@ -550,7 +589,8 @@ private:
                      binding.is_unsigned ? (binding.is32 ? 32 : 64) : 0);
             next_group();
             return;
-        default: fail(m.loc, fmt::format("operator {} does not apply to an integer argument", op_name(m.op)));
+        default:
+            fail(m.loc, fmt::format("{}: operator {} does not apply to an integer argument", where_, op_name(m.op)));
         }
     }
 
@@ -620,7 +660,7 @@ private:
             }
             return;
         default:
-            fail(m.loc, fmt::format("operator {} is not matched on a socket address here", op_name(m.op)));
+            fail(m.loc, fmt::format("{}: operator {} is not matched on a socket address here", where_, op_name(m.op)));
         }
     }
 
@@ -631,6 +671,7 @@ private:
     std::uint32_t target_;
     std::uint32_t bit_;
     HookState& hs_;
+    std::string where_;  // "hook 'x', selector N", for messages
     std::uint32_t group_ = 0;
 };
 
@@ -805,6 +846,16 @@ private:
     void compile_hook(const Hook& hook, std::uint16_t hook_index, PolicyInfo& info)
     {
         HookResolution res = resolve_hook(hook, env_.caps);
+        info.hook_names.push_back(hook.kind == HookKind::Lsm ? "lsm/" + hook.call : hook.call);
+        info.message.push_back(hook.message);
+        info.args.push_back(res.in_kernel ? arg_views(hook, res) : std::vector<ArgView>{});
+        if (!kernel_function_exists(env_, hook, res)) {
+            if (!hook.ignore_call_not_found)
+                throw CompileFailure{hook.loc, missing_function_message(hook)};
+            info.notes.push_back(fmt::format("{}:{}: {}; left out (ignore: callNotFound)", hook.loc.file,
+                                             hook.loc.line, missing_function_message(hook)));
+            return;
+        }
         if (res.support != Support::Loads)
             throw CompileFailure{hook.loc, res.reason, res.support};
         if (hook.kind == HookKind::Uprobe || hook.kind == HookKind::Usdt)
@@ -812,8 +863,6 @@ private:
         number_kprobes(hook, res);
         if (!res.note.empty())
             info.notes.push_back(fmt::format("{}:{}: {}", hook.loc.file, hook.loc.line, res.note));
-        info.hook_names.push_back(hook.kind == HookKind::Lsm ? "lsm/" + hook.call : hook.call);
-        info.message.push_back(hook.message);
         std::vector<Selector> selectors = hook.selectors;
         if (selectors.empty())
             selectors.emplace_back().loc = hook.loc;  // no selectors: every call posts; errors name the hook
@@ -853,6 +902,9 @@ private:
         hs.hook.sock_arg = target.sock_arg;
         hs.hook.sock_kind = target.sock_kind;
         hs.hook.sockaddr_arg = target.sockaddr_arg;
+        hs.hook.skb_arg = target.skb_arg;
+        hs.hook.cred_arg = target.cred_arg;
+        hs.hook.cap_args = target.cap_args;
         if (target.kernel_return)
             hs.hook.flags |= PL_HOOKF_RETURN;
         for (std::size_t a = 0; a < res.args.size(); ++a)
@@ -862,7 +914,10 @@ private:
             hs.declared32 |= 1u << 6;
         set_bit(hs.hook.all, bit);
 
-        SelectorCompiler sc(b_, env_, policy_, res, target.id, bit);
+        SelectorCompiler sc(b_, env_, policy_, res, target.id, bit,
+                            fmt::format("hook '{}', selector {}",
+                                        hook_index < info.hook_names.size() ? info.hook_names[hook_index] : "",
+                                        selector_index));
         check_unsupported_parts(sel, sc);
         if (!sel.return_args.empty() && !res.return_binding)
             sc.fail(sel.return_args.front().loc, "matchReturnArgs needs a return probe (return: true on a syscall)");
@@ -961,6 +1016,7 @@ private:
                 continue;
             info.hook_names.push_back(d.name);
             info.message.push_back(fmt::format("{} {}", policy_.name, d.name));
+            info.args.emplace_back();
             for (std::uint32_t hook : d.hooks) {
                 std::vector<std::uint32_t> bits;
                 std::uint16_t index = 0;

@@ -34,6 +34,19 @@ struct CompileEnv {
     // The containers known now: namespaced and selector-scoped policies apply
     // to the cgroups of those they select, and to nothing else.
     std::vector<Workload> workloads;
+    // Whether the running kernel has a function of this name (kprobes attach
+    // to it; LSM hooks are "bpf_lsm_<hook>"); nullopt when it cannot tell.
+    // Unset: not checked.
+    std::function<std::optional<bool>(const std::string&)> kernel_function_exists;
+};
+
+// A declared argument of a hook, as the event shows it.
+struct ArgView {
+    int index = 0;          // as declared
+    int slot = -1;          // integers: the raw argument slot the value is in (6 = return value)
+    std::string type;       // the type as written ("skb", "cred", "int", ...)
+    std::string label;
+    bool read = false;      // false: declared but not read at this hook
 };
 
 struct CompileError {
@@ -52,6 +65,7 @@ struct PolicyInfo {
     std::vector<std::string> hook_names;  // by hook_index
     std::vector<std::string> notes;       // semantic differences of substitute hooks
     std::vector<std::string> message;     // per hook_index: the hook's `message`
+    std::vector<std::vector<ArgView>> args;  // per hook_index: kernel functions' and LSM hooks' declared args
     bool scoped = false;                  // namespaced or selector-scoped: follows the containers
     // Done by the agent when a selector's event arrives ("thin" alerting to
     // systems that only see HTTP or DNS): key hook_index << 16 | selector_index.

@@ -178,14 +178,23 @@ HookResolution exec_substitute(const Hook& hook, std::string_view what)
     return out;
 }
 
-HookResolution connect_substitute(const Hook& hook, std::string_view what)
+// What Sigkill and Signal do at the cgroup socket hooks: before 6.13 cgroup
+// programs cannot send signals, so there Sigkill only refuses the call.
+std::string_view cgroup_kill_note(const KernelCaps& caps)
+{
+    return caps.cgroup_signal ? "; Sigkill also kills the caller"
+                              : "; the caller lives: this kernel's cgroup programs cannot send signals, so Sigkill "
+                                "does not kill it and Signal sends nothing";
+}
+
+HookResolution connect_substitute(const Hook& hook, std::string_view what, const KernelCaps& caps)
 {
     HookResolution out;
     out.is_substitute = true;
     out.note = fmt::format(
         "{} is served by the cgroup connect4/connect6 hooks, which run inside connect() before any packet "
-        "leaves: Override and Sigkill refuse the call with EPERM (Sigkill also kills the caller)",
-        what);
+        "leaves: Override and Sigkill refuse the call with EPERM{}",
+        what, cgroup_kill_note(caps));
     out.targets.push_back({.id = PL_HOOK_CONNECT});
     bind_socket_args(hook, out);
     return out;
@@ -217,7 +226,9 @@ HookResolution bind_kernel_args(const Hook& hook, HookTarget target, std::string
             str_kind = PL_STR_BPRM;
         else if (arg.type == ArgType::String)
             str_kind = PL_STR_KERNEL;
-        else if (arg.type == ArgType::Sock && t != "skb")
+        else if (arg.type == ArgType::NetDev)
+            str_kind = PL_STR_NETDEV;
+        else if (arg.type == ArgType::Sock)
             sock_kind = t == "socket" ? PL_SOCK_SOCKET : PL_SOCK_SOCK;
         if (str_kind != PL_STR_USER) {
             if (auto clash = pointer_arg(target.str_arg, arg, "string or file")) {
@@ -239,12 +250,38 @@ HookResolution bind_kernel_args(const Hook& hook, HookTarget target, std::string
             }
             target.sock_kind = sock_kind;
             out.args.push_back({.source = ArgSource::Socket});
+        } else if (arg.type == ArgType::Skb) {
+            if (auto clash = pointer_arg(target.skb_arg, arg, "skb")) {
+                out.args.push_back(*clash);
+                continue;
+            }
+            out.args.push_back({.source = ArgSource::Socket, .is_skb = true});
+        } else if (arg.type == ArgType::Cred) {
+            if (auto clash = pointer_arg(target.cred_arg, arg, "cred")) {
+                out.args.push_back(*clash);
+                continue;
+            }
+            out.args.push_back({.source = ArgSource::Cred});
+        } else if (arg.type == ArgType::CapSet) {
+            // Tetragon reads the kernel_cap_t the argument points to: a 64-bit set, compared unsigned.
+            target.cap_args |= static_cast<std::uint8_t>(1u << arg.index);
+            out.args.push_back(
+                {.source = ArgSource::SyscallInt, .syscall_arg = arg.index, .is_unsigned = true, .is_cap_set = true});
         } else if (is_int_type(arg.type)) {
             out.args.push_back({.source = ArgSource::SyscallInt, .syscall_arg = arg.index, .is32 = is_32bit(arg)});
         } else {
             out.args.push_back(unavailable(fmt::format("a '{}' argument of {} is not read in the kernel yet", t, what)));
         }
     }
+    // A packet's addresses fill the values the socket matchers see: with an
+    // skb in the hook, a sock or sockaddr beside it is not what is matched.
+    if (target.skb_arg != PL_POL_NO_ARG)
+        for (std::size_t i = 0; i < hook.args.size(); ++i)
+            if (out.args[i].source == ArgSource::Socket && !out.args[i].is_skb)
+                out.args[i] = unavailable(fmt::format(
+                    "{}: the skb argument (index {}) is the one whose addresses, ports and protocol are matched; "
+                    "match those on the skb",
+                    what, target.skb_arg));
     out.targets.push_back(std::move(target));
     return out;
 }
@@ -298,7 +335,7 @@ HookResolution unsupported(std::string reason)
     return out;
 }
 
-HookResolution resolve_syscall_kprobe(const Hook& hook)
+HookResolution resolve_syscall_kprobe(const Hook& hook, const KernelCaps& caps)
 {
     HookResolution out;
     std::vector<std::string> calls = hook.list_calls.empty() ? std::vector<std::string>{hook.call} : hook.list_calls;
@@ -326,8 +363,8 @@ HookResolution resolve_syscall_kprobe(const Hook& hook)
             out.targets.push_back({.id = *socket_hook});
             out.note = fmt::format(
                 "sys_{} with a socket address is served by the cgroup socket hooks (IPv4 and IPv6), which run "
-                "before any packet leaves: Override and Sigkill refuse the call with EPERM",
-                name);
+                "before any packet leaves: Override and Sigkill refuse the call with EPERM{}",
+                name, cgroup_kill_note(caps));
             bind_socket_args(hook, out);
             return out;
         }
@@ -510,12 +547,12 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
         if (hook.call == "security_bprm_check")
             return exec_substitute(hook, hook.call);
         if (hook.call == "tcp_connect" || hook.call == "security_socket_connect")
-            return connect_substitute(hook, hook.call);
+            return connect_substitute(hook, hook.call, caps);
         if (!hook.syscall && !hook.call.starts_with("__x64_sys_") && !hook.call.starts_with("sys_") &&
             !caps.kprobes)
             return needs("kprobes", hook);
         if (hook.syscall || hook.call.starts_with("__x64_sys_") || hook.call.starts_with("sys_")) {
-            HookResolution out = resolve_syscall_kprobe(hook);
+            HookResolution out = resolve_syscall_kprobe(hook, caps);
             if (out.support != Support::Loads || !(hook.is_return || hook.return_arg))
                 return out;
             return syscall_return_probe(hook, std::move(out));
@@ -531,7 +568,7 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
         if (hook.call == "bprm_check_security")
             return exec_substitute(hook, "lsm/bprm_check_security");
         if (hook.call == "socket_connect")
-            return connect_substitute(hook, "lsm/socket_connect");
+            return connect_substitute(hook, "lsm/socket_connect", caps);
         if (!caps.bpf_lsm)
             return needs("BPF LSM", hook);
         return unsupported(fmt::format(

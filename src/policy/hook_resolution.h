@@ -21,6 +21,7 @@ struct KernelCaps {
     bool fentry = false;
     bool bpf_lsm = false;
     bool uprobes = false;
+    bool cgroup_signal = false;  // cgroup socket programs may send signals (6.13+)
 };
 
 // What a policy argument is read from at the hook point.
@@ -30,6 +31,7 @@ enum class ArgSource {
     SyscallInt,   // a raw syscall argument
     SyscallNr,    // raw_syscalls/sys_enter's id
     Socket,       // addresses, ports, family, protocol of the socket call
+    Cred,         // a struct cred, read for the event; not matched (Tetragon neither)
 };
 
 struct ArgBinding {
@@ -38,6 +40,8 @@ struct ArgBinding {
     bool is32 = false;    // a 32-bit C type: compared sign-extended
     bool is_unsigned = false;  // GT/LT compare unsigned (uint32, uint64, size_t, ...)
     bool is_fd = false;        // a descriptor: values that are not numbers name its file's path
+    bool is_skb = false;       // Socket: a packet's headers (the network operators only)
+    bool is_cap_set = false;   // SyscallInt: the kernel_cap_t the argument points to
     std::string unavailable_reason;
 };
 
@@ -51,6 +55,9 @@ struct HookTarget {
     std::uint8_t sock_arg = PL_POL_NO_ARG;  // kernel functions: the socket or address argument
     std::uint8_t sock_kind = PL_SOCK_NONE;
     std::uint8_t sockaddr_arg = PL_POL_NO_ARG;  // kernel functions: a struct sockaddr * argument
+    std::uint8_t skb_arg = PL_POL_NO_ARG;   // kernel functions: a struct sk_buff * argument
+    std::uint8_t cred_arg = PL_POL_NO_ARG;  // kernel functions: a struct cred * argument
+    std::uint8_t cap_args = 0;              // kernel functions: bit per kernel_cap_t * argument
     // A kprobe: the kernel function to attach to; the compiler numbers the id.
     std::string kernel_function;
     bool kernel_return = false;  // a kprobe's return probe: matched when the function returns

@@ -30,11 +30,13 @@ enum class ArgType {
     Fd,        // fd: an int that names a file
     File,      // file / path / dentry: a file's path
     Sockaddr,  // sockaddr: struct sockaddr * (family, address, port)
-    Sock,      // sock / socket / skb: a socket (protocol, addresses, ports)
+    Sock,      // sock / socket: a socket (protocol, addresses, ports)
+    Skb,       // skb: a packet (its IP and TCP/UDP headers' addresses, ports, protocol)
+    NetDev,    // net_device: a network interface, by name
     LinuxBinprm,
-    Cred,
+    Cred,      // cred: ids, capability sets and user namespace, for the event
     Capability,
-    CapSet,    // cap_effective / cap_permitted / cap_inheritable
+    CapSet,    // cap_effective / cap_permitted / cap_inheritable / kernel_cap_t: a kernel_cap_t *
     Nop,       // nop: present but not read
     Unsupported,
 };

@@ -406,7 +406,9 @@ struct pl_pol_hook {
     __u8 sock_arg;    /* kernel functions: the argument holding a socket or address; PL_POL_NO_ARG = none */
     __u8 sock_kind;   /* enum pl_pol_sock_kind */
     __u8 sockaddr_arg; /* kernel functions: a struct sockaddr * argument, read after sock_arg; PL_POL_NO_ARG = none */
-    __u8 pad[3];
+    __u8 skb_arg;     /* kernel functions: a struct sk_buff *, read after sock_arg and sockaddr_arg; PL_POL_NO_ARG = none */
+    __u8 cred_arg;    /* kernel functions: a struct cred *, read for the event; PL_POL_NO_ARG = none */
+    __u8 cap_args;    /* bit per argument that points to a kernel_cap_t: the argument becomes the set's bits */
 };
 #define PL_POL_NO_ARG 0xff
 
@@ -417,6 +419,7 @@ enum pl_pol_str_kind {
     PL_STR_PATH,     /* struct path *: the path */
     PL_STR_BPRM,     /* struct linux_binprm *: the executable's path */
     PL_STR_KERNEL,   /* a kernel string */
+    PL_STR_NETDEV,   /* struct net_device *: its name */
 };
 
 /* What a kernel function's socket argument is. */
@@ -523,6 +526,44 @@ enum pl_policy_flags {
     PL_POLF_STR_TRUNCATED = 1 << 3,
 };
 
+/* Kernel functions' struct arguments, read at the hook (Tetragon's skb and
+ * cred types). They follow the string in a policy event's tail. */
+struct pl_pol_skb {
+    __u32 hash;
+    __u32 len;
+    __u32 priority;
+    __u32 mark;
+    __u16 family;      /* AF_INET / AF_INET6 from the IP header; 0: not IP */
+    __u16 protocol;    /* IPPROTO_*: IPv4 protocol or IPv6 next header */
+    __u16 sport;       /* TCP and UDP, host byte order */
+    __u16 dport;
+    __u8 saddr[16];    /* ::ffff:a.b.c.d for IPv4 */
+    __u8 daddr[16];
+};
+
+struct pl_pol_cred {
+    __u32 uid, gid, suid, sgid, euid, egid, fsuid, fsgid;
+    __u32 securebits;
+    __u32 user_ns_level;  /* 0: the initial user namespace */
+    __u32 user_ns_uid;    /* the namespace's owner */
+    __u32 user_ns_gid;
+    __u32 user_ns_inum;
+    __u32 pad;
+    __u64 cap_permitted, cap_effective, cap_inheritable;
+};
+
+enum pl_pol_karg_flags {
+    PL_KARG_SKB = 1 << 0,
+    PL_KARG_CRED = 1 << 1,
+};
+
+struct pl_pol_kernel_args {
+    __u32 present; /* enum pl_pol_karg_flags */
+    __u32 pad;
+    struct pl_pol_skb skb;
+    struct pl_pol_cred cred;
+};
+
 struct pl_policy_event {
     struct pl_event_header hdr;
     struct pl_exec_id exec_id;
@@ -544,8 +585,9 @@ struct pl_policy_event {
     __u8 saddr[16];
     __u64 cgroup_id;
     __u16 str_len;         /* the string argument as matched */
-    __u16 pad2[3];
-    /* tail: str */
+    __u16 kargs_len;       /* sizeof(struct pl_pol_kernel_args) when a kernel function's struct args were read */
+    __u16 pad2[2];
+    /* tail: str, then struct pl_pol_kernel_args when kargs_len != 0 */
 };
 
 /* Per-CPU counters, one slot per event type (index 0 = all). */
@@ -625,6 +667,9 @@ PL_ABI_ASSERT(sizeof(struct pl_syscall_event) == 104);
 PL_ABI_ASSERT(sizeof(struct pl_policy_event) == 168);
 PL_ABI_ASSERT(sizeof(struct pl_pol_selector) == 56);
 PL_ABI_ASSERT(sizeof(struct pl_pol_slow) == 24);
+PL_ABI_ASSERT(sizeof(struct pl_pol_skb) == 56);
+PL_ABI_ASSERT(sizeof(struct pl_pol_cred) == 80);
+PL_ABI_ASSERT(sizeof(struct pl_pol_kernel_args) == 144);
 PL_ABI_ASSERT(sizeof(struct pl_pol_lpm_addr_key) == 28);
 PL_ABI_ASSERT(PL_HOOK_MAX <= 1 << 16);
 PL_ABI_ASSERT(PL_POL_BANKS * PL_POL_HOOK_SPAN <= 1 << 16); /* banked hook << 16 | bit fits 32 bits */

@@ -154,6 +154,7 @@ struct pl_pol_scratch {
     __u16 family, protocol, dport, sport;
     __u8 daddr[16], saddr[16];
     __u64 cgroup_id;
+    struct pl_pol_kernel_args kargs; /* kernel functions' skb and cred arguments, for the event */
 };
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -235,6 +236,7 @@ static __always_inline void pl_pol_reset(struct pl_pol_scratch *s)
     __builtin_memset(s->saddr, 0, 16);
     __builtin_memset(s->args, 0, sizeof(s->args));
     s->ret = 0;
+    s->kargs.present = 0;
 }
 
 /* The hook's string is in s->eq.str (NUL padded); derive the LPM keys. */
@@ -600,6 +602,14 @@ static __always_inline void pl_pol_post(struct pl_pol_scratch *s, const struct p
             r.pos += n;
             ev = pl_record_fixed(&r);
             ev->str_len = n;
+        }
+    }
+    if (s->kargs.present) {
+        /* r.pos is at most the fixed part plus PL_POL_STR_MAX: the struct fits the scratch */
+        if (bpf_probe_read_kernel(&r.s->event[r.pos & (PL_EVENT_MAX - 1)], sizeof(s->kargs), &s->kargs) == 0) {
+            r.pos += sizeof(s->kargs);
+            ev = pl_record_fixed(&r);
+            ev->kargs_len = sizeof(s->kargs);
         }
     }
     pl_record_emit(&r);

@@ -162,7 +162,8 @@ TEST(PolicyCompilerErrors, UnsupportedSelectorParts)
                                                  "      matchReturnArgs: [{index: 0, operator: LT, values: [0]}]\n")),
               "test.yaml:15:25: policy 'bad': matchReturnArgs needs a return probe (return: true on a syscall)");
     EXPECT_EQ(compile_error(openat_policy("bad", "    - matchArgs: [{index: 1, operator: Mask, values: [1]}]\n")),
-              "test.yaml:14:19: policy 'bad': operator Mask does not apply to a string or path");
+              "test.yaml:14:19: policy 'bad': hook 'sys_openat', selector 0: operator Mask does not apply to a string or "
+              "path");
     EXPECT_EQ(compile_error(openat_policy("bad", "    - matchArgs: [{index: 2, operator: GT, values: [1, 2]}]\n")),
               "test.yaml:14:19: policy 'bad': GT takes exactly one value");
     EXPECT_EQ(compile_error(openat_policy("bad", "    - matchArgs: [{index: 2, operator: Equal, values: [O_RDWR]}]\n")),

@@ -57,7 +57,8 @@ Lines bindings(const HookResolution& r)
             out.push_back((b.is32 ? "int32 " : "int ") + std::to_string(b.syscall_arg));
             break;
         case ArgSource::SyscallNr: out.push_back("nr"); break;
-        case ArgSource::Socket: out.push_back("socket"); break;
+        case ArgSource::Socket: out.push_back(b.is_skb ? "skb" : "socket"); break;
+        case ArgSource::Cred: out.push_back("cred"); break;
         case ArgSource::Unavailable: out.push_back("unavailable: " + b.unavailable_reason); break;
         }
     }
@@ -119,6 +120,12 @@ TEST(PolicyHookResolution, ConnectsAreServedByTheCgroupConnectHook)
         EXPECT_TRUE(r.is_substitute);
         EXPECT_EQ(targets(r), Lines{"cgroup/connect str=none dirfd=none"});
         EXPECT_EQ(bindings(r), Lines{"socket"});
+        // Before 6.13 the cgroup programs cannot signal: the note must not promise a kill.
+        EXPECT_TRUE(r.note.ends_with("refuse the call with EPERM; the caller lives: this kernel's cgroup programs "
+                                     "cannot send signals, so Sigkill does not kill it and Signal sends nothing"))
+            << r.note;
+        HookResolution signals = resolve_hook(h, {.cgroup_signal = true});
+        EXPECT_TRUE(signals.note.ends_with("refuse the call with EPERM; Sigkill also kills the caller")) << signals.note;
     }
 }
 
@@ -133,7 +140,9 @@ TEST(PolicyHookResolution, SocketSyscallsWithAnAddressUseTheCgroupHooks)
                                         "the address is)",
                                         "socket"}));
     EXPECT_EQ(connect.note, "sys_connect with a socket address is served by the cgroup socket hooks (IPv4 and IPv6), "
-                            "which run before any packet leaves: Override and Sigkill refuse the call with EPERM");
+                            "which run before any packet leaves: Override and Sigkill refuse the call with EPERM; "
+                            "the caller lives: this kernel's cgroup programs cannot send signals, so Sigkill does not "
+                            "kill it and Signal sends nothing");
     EXPECT_EQ(targets(resolve_hook(kprobe("__x64_sys_connect", with_addr), {})),
               Lines{"cgroup/connect str=none dirfd=none"});
     EXPECT_EQ(targets(resolve_hook(kprobe("sys_bind", with_addr), {})), Lines{"cgroup/bind str=none dirfd=none"});
@@ -230,8 +239,64 @@ TEST(PolicyHookResolution, KernelHooksWhereTheKernelHasThem)
     ASSERT_TRUE(ret.return_binding.has_value());
     EXPECT_EQ(ret.return_binding->syscall_arg, 6);
     // Kernel functions' arguments Palisade does not read yet are named as such.
-    HookResolution skb = resolve_hook(kprobe("ip_output", {arg(2, ArgType::Sock, "skb")}, false), caps);
-    EXPECT_EQ(bindings(skb), (Lines{"unavailable: a 'skb' argument of ip_output is not read in the kernel yet"}));
+    HookResolution dentry = resolve_hook(kprobe("vfs_unlink", {arg(2, ArgType::File, "dentry")}, false), caps);
+    EXPECT_EQ(bindings(dentry),
+              (Lines{"unavailable: a 'dentry' argument of vfs_unlink is not read in the kernel yet"}));
+}
+
+// Tetragon's skb, net_device, cred and capability-set types on kernel functions.
+TEST(PolicyHookResolution, KernelStructArguments)
+{
+    const KernelCaps caps{.kprobes = true, .bpf_lsm = true};
+    // ip_output(net, sk, skb): the packet's headers are what the socket matchers see.
+    HookResolution ip = resolve_hook(
+        kprobe("ip_output", {arg(1, ArgType::Sock, "sock"), arg(2, ArgType::Skb, "skb")}, false), caps);
+    EXPECT_EQ(ip.support, Support::Loads);
+    ASSERT_EQ(ip.targets.size(), 1u);
+    EXPECT_EQ(ip.targets[0].skb_arg, 2);
+    EXPECT_EQ(ip.targets[0].sock_arg, 1);
+    EXPECT_EQ(bindings(ip), (Lines{"unavailable: ip_output: the skb argument (index 2) is the one whose addresses, "
+                                   "ports and protocol are matched; match those on the skb",
+                                   "skb"}));
+    HookResolution two = resolve_hook(
+        kprobe("f", {arg(0, ArgType::Skb, "skb"), arg(1, ArgType::Skb, "skb")}, false), caps);
+    EXPECT_EQ(bindings(two), (Lines{"skb", "unavailable: only one skb argument per hook is matched in the kernel"}));
+
+    // dev_hard_start_xmit(skb, dev, ...): the interface name is the hook's string.
+    HookResolution dev = resolve_hook(kprobe("dev_hard_start_xmit", {arg(1, ArgType::NetDev, "net_device")}, false),
+                                      caps);
+    ASSERT_EQ(dev.targets.size(), 1u);
+    EXPECT_EQ(dev.targets[0].str_arg, 1);
+    EXPECT_EQ(dev.targets[0].str_kind, PL_STR_NETDEV);
+    EXPECT_EQ(bindings(dev), Lines{"string"});
+
+    // security_capset(new, old, effective, inheritable, permitted): the sets the pointers name.
+    HookResolution capset = resolve_hook(
+        kprobe("security_capset", {arg(0, ArgType::Nop, "nop"), arg(1, ArgType::Cred, "cred"),
+                                   arg(2, ArgType::CapSet, "cap_effective"), arg(3, ArgType::CapSet, "cap_inheritable"),
+                                   arg(4, ArgType::CapSet, "cap_permitted")},
+               false),
+        caps);
+    EXPECT_EQ(capset.support, Support::Loads);
+    ASSERT_EQ(capset.targets.size(), 1u);
+    EXPECT_EQ(capset.targets[0].cred_arg, 1);
+    EXPECT_EQ(capset.targets[0].cap_args, 0b11100);
+    EXPECT_EQ(bindings(capset), (Lines{"int 0", "cred", "int 2", "int 3", "int 4"}));
+    EXPECT_TRUE(capset.args[2].is_cap_set);
+    EXPECT_TRUE(capset.args[2].is_unsigned);
+    EXPECT_FALSE(capset.args[0].is_cap_set);
+
+    // commit_creds(new) on a kretprobe: the cred is read at entry.
+    Hook creds = kprobe("commit_creds", {arg(0, ArgType::Cred, "cred")}, false);
+    creds.is_return = true;
+    HookResolution ret = resolve_hook(creds, caps);
+    ASSERT_EQ(ret.targets.size(), 1u);
+    EXPECT_EQ(ret.targets[0].cred_arg, 0);
+    EXPECT_TRUE(ret.targets[0].kernel_return);
+
+    // Where no kprobe reads them they stay unread, with the reason.
+    HookResolution lsm = resolve_hook(hook(HookKind::Lsm, "file_open", {arg(0, ArgType::Skb, "skb")}), {});
+    EXPECT_EQ(bindings(lsm), Lines{"unavailable: a 'skb' argument of lsm/file_open is not known before the open runs"});
 }
 
 TEST(PolicyHookResolution, RefusedHooks)
