@@ -1,5 +1,7 @@
-// Attaches the policy programs that run inside the kernel: kprobes on kernel
-// functions (one program, the hook id as BPF cookie) and the BPF LSM programs.
+// Attaches the policy programs that run inside the kernel: fentry/fexit or
+// kprobes on kernel functions (one program body, the hook id as BPF cookie;
+// a kprobe that can override where Override must fail the function) and the
+// BPF LSM programs.
 // Only on kernels whose features say they work; hook resolution already
 // served the policy by syscall-level hooks everywhere else.
 #include <cerrno>
@@ -12,38 +14,144 @@
 
 namespace palisade {
 
-bool attach_policy_kprobes(Sensor::Impl& impl, const KernelFeatures& features, const policy::KernelTables& tables,
-                           std::uint32_t bank_offset, std::vector<LinkPtr>& links, std::string* error)
+namespace {
+
+// The fentry (or fexit) program for one function: the verifier types a
+// trampoline program by its function, so each function gets its own load of
+// the same program, in a second instance of the sensor object whose maps are
+// the running sensor's. Nothing is compiled: the object is the one built in.
+bpf_program* trampoline_program(const sensor& object, const policy::KernelTables::Kprobe& k)
 {
-    sensor& skel = *impl.skel;
-    if (tables.kprobes.empty())
-        return true;
-    if (!features.kprobe || bpf_program__fd(skel.progs.pl_pol_kprobe) < 0) {
-        *error = fmt::format("kprobes on kernel functions need kprobes, which kernel {} lacks", features.release);
+    if (k.mechanism == policy::KernelMechanism::FmodRet)
+        return object.progs.pl_pol_fmod_ret;
+    return k.with_return ? object.progs.pl_pol_fexit : object.progs.pl_pol_fentry;
+}
+
+SkeletonPtr load_trampoline(const sensor& running, const policy::KernelTables::Kprobe& k, std::string* error)
+{
+    const std::string& function = k.function;
+    const char* kind = policy::mechanism_name(k.mechanism, k.with_return);
+    SkeletonPtr object(sensor__open());
+    if (!object) {
+        *error = fmt::format("cannot open the BPF sensor object for {}: {}", function, std::strerror(errno));
+        return nullptr;
+    }
+    bpf_program* chosen = trampoline_program(*object, k);
+    bpf_program* prog = nullptr;
+    bpf_object__for_each_program(prog, object->obj) bpf_program__set_autoload(prog, prog == chosen);
+    if (int err = bpf_program__set_attach_target(chosen, 0, function.c_str())) {
+        *error = fmt::format("{}: {}", function, std::strerror(-err));
+        return nullptr;
+    }
+    bpf_map* map = nullptr;
+    bpf_object__for_each_map(map, object->obj)
+    {
+        const bpf_map* shared = bpf_object__find_map_by_name(running.obj, bpf_map__name(map));
+        if (!shared || bpf_map__reuse_fd(map, bpf_map__fd(shared))) {
+            *error = fmt::format("cannot share map {} with the {} program on {}", bpf_map__name(map), kind, function);
+            return nullptr;
+        }
+    }
+    if (int err = bpf_object__load(object->obj)) {
+        *error = fmt::format("the verifier refused the {} program on {}: {}", kind, function, std::strerror(-err));
+        return nullptr;
+    }
+    return object;
+}
+
+bool attach_trampoline(const sensor& running, const policy::KernelTables::Kprobe& k, std::uint64_t cookie,
+                       KernelHookSet& out, std::string* error)
+{
+    TracingProgram tp;
+    tp.object = load_trampoline(running, k, error);
+    if (!tp.object)
+        return false;
+    bpf_trace_opts opts{};
+    opts.sz = sizeof(opts);
+    opts.cookie = cookie;
+    tp.link.reset(bpf_program__attach_trace_opts(trampoline_program(*tp.object, k), &opts));
+    if (!tp.link) {
+        *error = fmt::format("cannot attach {} to {}: {}", policy::mechanism_name(k.mechanism, k.with_return),
+                             k.function, std::strerror(errno));
         return false;
     }
-    for (const auto& k : tables.kprobes) {
-        bpf_kprobe_opts opts{};
-        opts.sz = sizeof(opts);
-        opts.bpf_cookie = bank_offset + k.hook;  // banked: the link answers to the set it was attached for
-        LinkPtr link(bpf_program__attach_kprobe_opts(skel.progs.pl_pol_kprobe, k.function.c_str(), &opts));
-        if (!link) {
-            *error = fmt::format("cannot attach a kprobe to kernel function {}: {}", k.function,
-                                 std::strerror(errno));
-            return false;
-        }
-        spdlog::debug("policy: kprobe on {} serves hook {}", k.function, k.hook);
-        links.push_back(std::move(link));
-        if (!k.with_return)
+    out.tracing.push_back(std::move(tp));
+    return true;
+}
+
+bool attach_kprobe(const sensor& skel, const policy::KernelTables::Kprobe& k, std::uint64_t cookie,
+                   KernelHookSet& out, std::string* error)
+{
+    const bool override = k.mechanism == policy::KernelMechanism::KprobeOverride;
+    bpf_kprobe_opts opts{};
+    opts.sz = sizeof(opts);
+    opts.bpf_cookie = cookie;
+    LinkPtr link(bpf_program__attach_kprobe_opts(override ? skel.progs.pl_pol_kprobe_override : skel.progs.pl_pol_kprobe,
+                                                 k.function.c_str(), &opts));
+    if (!link) {
+        *error = fmt::format("cannot attach a kprobe{} to kernel function {}: {}",
+                             override ? " with override" : "", k.function, std::strerror(errno));
+        return false;
+    }
+    out.links.push_back(std::move(link));
+    if (!k.with_return)
+        return true;
+    opts.retprobe = true;
+    LinkPtr ret(bpf_program__attach_kprobe_opts(skel.progs.pl_pol_kretprobe, k.function.c_str(), &opts));
+    if (!ret) {
+        *error = fmt::format("cannot attach a return probe to kernel function {}: {}", k.function,
+                             std::strerror(errno));
+        return false;
+    }
+    out.links.push_back(std::move(ret));
+    return true;
+}
+
+}  // namespace
+
+bool attach_policy_kprobes(Sensor::Impl& impl, const KernelFeatures& features, const policy::KernelTables& tables,
+                           std::uint32_t bank_offset, KernelHookSet& out, std::string* error)
+{
+    const sensor& skel = *impl.skel;
+    for (const auto& table_entry : tables.kprobes) {
+        policy::KernelTables::Kprobe k = table_entry;
+        const std::uint64_t cookie = bank_offset + k.hook;  // banked: the link answers to the set it was attached for
+        if (k.mechanism == policy::KernelMechanism::FmodRet) {
+            // Override is the point here: no kprobe can stand in for it.
+            if (!attach_trampoline(skel, k, cookie, out, error))
+                return false;
+            out.served.push_back(fmt::format("fmod_ret/{}", k.function));
+            spdlog::info("policy: {} serves hook {}", out.served.back(), k.hook);
             continue;
-        opts.retprobe = true;
-        LinkPtr ret(bpf_program__attach_kprobe_opts(skel.progs.pl_pol_kretprobe, k.function.c_str(), &opts));
-        if (!ret) {
-            *error = fmt::format("cannot attach a return probe to kernel function {}: {}", k.function,
-                                 std::strerror(errno));
+        }
+        if (k.mechanism == policy::KernelMechanism::Fentry) {
+            std::string why;
+            if (attach_trampoline(skel, k, cookie, out, &why)) {
+                out.served.push_back(fmt::format("{}/{}", policy::mechanism_name(k.mechanism, k.with_return),
+                                                 k.function));
+                spdlog::info("policy: {} serves hook {}", out.served.back(), k.hook);
+                continue;
+            }
+            if (!features.kprobe) {
+                *error = why;
+                return false;
+            }
+            // BTF names the function, the kernel would not trampoline it (notrace, inlined copies): a kprobe may.
+            spdlog::warn("policy: fentry is not possible here ({}); a kprobe serves {} instead", why, k.function);
+            k.mechanism = policy::KernelMechanism::Kprobe;
+        }
+        const bool override = k.mechanism == policy::KernelMechanism::KprobeOverride;
+        if (!features.kprobe || bpf_program__fd(skel.progs.pl_pol_kprobe) < 0 ||
+            (override && bpf_program__fd(skel.progs.pl_pol_kprobe_override) < 0)) {
+            *error = fmt::format("kprobes on kernel functions{} need kprobes{}, which kernel {} lacks",
+                                 override ? " with Override" : "", override ? " and bpf_override_return" : "",
+                                 features.release);
             return false;
         }
-        links.push_back(std::move(ret));
+        if (!attach_kprobe(skel, k, cookie, out, error))
+            return false;
+        out.served.push_back(fmt::format("{}/{}", policy::mechanism_name(k.mechanism, k.with_return), k.function));
+        spdlog::info("policy: {} serves hook {}", out.served.back(), k.hook);
     }
     return true;
 }

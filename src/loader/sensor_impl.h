@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <bpf/libbpf.h>
@@ -26,6 +27,13 @@ inline void destroy_link(bpf_link* link) { bpf_link__destroy(link); }
 using LinkPtr = std::unique_ptr<bpf_link, Deleter<bpf_link, destroy_link>>;
 using RingBufferPtr = std::unique_ptr<ring_buffer, Deleter<ring_buffer, ring_buffer__free>>;
 
+// An fentry/fexit program loaded for one function (a second instance of the
+// sensor object sharing every map) and its link; the link goes first.
+struct TracingProgram {
+    SkeletonPtr object;
+    LinkPtr link;
+};
+
 struct Sensor::Impl {
     SkeletonPtr skel;
     std::vector<LinkPtr> links;
@@ -39,6 +47,8 @@ struct Sensor::Impl {
     bool policy_exit_hook = false;
     bool policy_cgroup_hooks = false;
     std::vector<LinkPtr> kprobe_links;  // the loaded policies' kprobes
+    std::vector<TracingProgram> tracing_programs;  // and their fentry/fexit programs
+    std::vector<std::string> kernel_hooks;  // "fentry/fd_install", ...: what serves each kernel function
     bool lsm_attached[PL_HOOK_LSM_LAST - PL_HOOK_LSM_FIRST + 1] = {};
     policy::KernelTables policy_tables;  // in force, in bank policy_bank
     std::uint32_t policy_bank = 0;
@@ -54,9 +64,15 @@ struct Sensor::Impl {
     }
 };
 
-// Kprobes on the kernel functions the tables name, into `links` (policy_kernel_hooks.cpp).
+// The kernel functions the tables name: kprobes into `links`, fentry/fexit
+// programs into `tracing`, what serves each into `served` (policy_kernel_hooks.cpp).
+struct KernelHookSet {
+    std::vector<LinkPtr> links;
+    std::vector<TracingProgram> tracing;
+    std::vector<std::string> served;
+};
 bool attach_policy_kprobes(Sensor::Impl& impl, const KernelFeatures& features, const policy::KernelTables& tables,
-                           std::uint32_t bank_offset, std::vector<LinkPtr>& links, std::string* error);
+                           std::uint32_t bank_offset, KernelHookSet& out, std::string* error);
 // The BPF LSM programs the tables use, once each; their names into `attached`.
 bool attach_policy_lsm(Sensor::Impl& impl, const KernelFeatures& features, const policy::KernelTables& tables,
                        std::vector<std::string>& attached, std::string* error);

@@ -1,4 +1,5 @@
-// Policy hooks inside the kernel (kprobes on kernel functions, BPF LSM), run
+// Policy hooks inside the kernel (fentry/fexit and kprobes on kernel functions,
+// kprobe Override on syscalls, BPF LSM), run
 // inside a qemu VM booted by tests/vm/vm.sh on a kernel that has them. The
 // VM's kernel is isolated, so broad enforcement harms nobody; outside a VM
 // (no PALISADE_IN_VM) every test skips. One agent serves all the policies:
@@ -184,6 +185,89 @@ const char* kKprobeReturn = R"(  kprobes:
       - action: Sigkill
 )";
 
+// syscall: true with Override: a kprobe on __x64_sys_openat that returns the
+// errno (the syscall never runs), where the kernel can override.
+const char* kSyscallOverride = R"(  kprobes:
+  - call: "sys_openat"
+    syscall: true
+    args:
+    - index: 0
+      type: "int"
+    - index: 1
+      type: "string"
+    selectors:
+    - matchArgs:
+      - index: 1
+        operator: "Prefix"
+        values: ["/tmp/vm-deny"]
+      matchActions:
+      - action: Override
+        argError: -2
+)";
+
+// The same in monitor mode: the open happens, an event is posted.
+const char* kSyscallOverrideMonitor = R"(  options:
+  - name: "policy-mode"
+    value: "monitor"
+  kprobes:
+  - call: "sys_openat"
+    syscall: true
+    args:
+    - index: 0
+      type: "int"
+    - index: 1
+      type: "string"
+    selectors:
+    - matchArgs:
+      - index: 1
+        operator: "Prefix"
+        values: ["/tmp/vm-watch"]
+      matchActions:
+      - action: Override
+        argError: -1
+)";
+
+// Override on a security_* function where kprobes cannot override: fmod_ret.
+const char* kFmodRet = R"(  kprobes:
+  - call: "security_file_open"
+    syscall: false
+    args:
+    - index: 0
+      type: "file"
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: "Prefix"
+        values: ["/tmp/vm-fmod"]
+      matchActions:
+      - action: Override
+        argError: -2
+)";
+
+// open(path) from a child: its wait status, errno in the exit code.
+int open_from_child(const char* path)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        int fd = open(path, O_RDONLY);
+        _exit(fd >= 0 ? 0 : errno);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    return status;
+}
+
+// The policy events naming `hook`.
+std::vector<nlohmann::json> policy_events(const std::vector<nlohmann::json>& lines, const std::string& hook)
+{
+    std::vector<nlohmann::json> out;
+    for (const auto& line : lines)
+        if (line.value("type", "") == "policy" && line.contains("policy") &&
+            line["policy"].value("hook", "").find(hook) != std::string::npos)
+            out.push_back(line["policy"]);
+    return out;
+}
+
 TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
 {
     if (!in_vm())
@@ -200,10 +284,41 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
              {"kprobe-exec", kKprobeExec},
              {"kprobe-fd-install", kKprobeFdInstall},
              {"kprobe-tcp-connect", kKprobeTcpConnect},
-             {"kprobe-return", kKprobeReturn}})
+             {"kprobe-return", kKprobeReturn},
+             {"syscall-override", kSyscallOverride},
+             {"syscall-override-monitor", kSyscallOverrideMonitor},
+             {"fmod-ret", kFmodRet}})
         args.insert(args.end(), {"-p", write_policy(name, spec)});
+    std::ofstream("/tmp/vm-deny.txt") << "deny\n";
+    std::ofstream("/tmp/vm-watch.txt") << "watch\n";
+    std::ofstream("/tmp/vm-fmod.txt") << "fmod\n";
+    // Debian's kernels lack CONFIG_BPF_KPROBE_OVERRIDE: there a syscall's Override kills at entry.
+    const bool kprobe_override =
+        shell(std::string(PALISADE_BIN) + " features").out.find("kprobe_override yes") != std::string::npos;
+    std::printf("kprobe override on this kernel: %s\n", kprobe_override ? "yes" : "no");
 
-    Shell cat_secret, cat_other, run_true, cat_fd, cat_ret;
+    // What serves each hook on this kernel, as `policy explain` says it.
+    auto explain = [](const std::string& name) {
+        Shell r = shell(std::string(PALISADE_BIN) + " policy explain /tmp/vm-policy-" + name + ".yaml");
+        return r.out + r.err;
+    };
+    const std::string explain_fd = explain("kprobe-fd-install"), explain_ret = explain("kprobe-return"),
+                      explain_override = explain("syscall-override"), explain_fmod = explain("fmod-ret");
+    EXPECT_NE(explain_fd.find("mechanism: fentry"), std::string::npos) << explain_fd;
+    EXPECT_NE(explain_fd.find("fentry/fd_install"), std::string::npos) << explain_fd;
+    EXPECT_NE(explain_ret.find("mechanism: fexit"), std::string::npos) << explain_ret;
+    EXPECT_NE(explain_fmod.find("mechanism: fmod_ret"), std::string::npos) << explain_fmod;
+    if (kprobe_override) {
+        EXPECT_NE(explain_override.find("kprobe+override/__x64_sys_openat"), std::string::npos) << explain_override;
+    } else {
+        EXPECT_NE(explain_override.find("override: Override cannot make the syscall fail (the kernel has no "
+                                        "bpf_override_return"),
+                  std::string::npos)
+            << explain_override;
+    }
+
+    Shell cat_secret, cat_other, run_true, cat_fd, cat_ret, cat_deny, cat_watch, cat_fmod;
+    int deny_open = 0, fmod_open = 0;
     int lsm_connect = 0, kprobe_connect = 0, open_errno = 0;
     // TCG verifies the programs slowly, more so on a busy host: wait longer than on bare metal.
     args.insert(args.begin(), "run");
@@ -220,6 +335,11 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
         run_true = shell("exec /tmp/vm-true");
         cat_fd = shell("exec cat /tmp/vm-fd.txt");
         cat_ret = shell("exec cat /tmp/vm-ret.txt");
+        cat_deny = shell("exec cat /tmp/vm-deny.txt");
+        deny_open = open_from_child("/tmp/vm-deny.txt");
+        cat_watch = shell("cat /tmp/vm-watch.txt");
+        cat_fmod = shell("exec cat /tmp/vm-fmod.txt");
+        fmod_open = open_from_child("/tmp/vm-fmod.txt");
         lsm_connect = connect_from_child(4101);
         kprobe_connect = connect_from_child(4102);
     }
@@ -247,6 +367,59 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     // The kretprobe on security_file_open matched the entry's path and the result.
     EXPECT_TRUE(cat_ret.killed()) << cat_ret.status;
     EXPECT_EQ(cat_ret.out, "");
+
+    // What served each kernel function was logged.
+    EXPECT_NE(output.log.find("fentry/fd_install serves"), std::string::npos) << output.log;
+    EXPECT_NE(output.log.find("fexit/security_file_open serves"), std::string::npos) << output.log;
+    if (kprobe_override) {
+        EXPECT_NE(output.log.find("kprobe+override/__x64_sys_openat serves"), std::string::npos) << output.log;
+    }
+
+    // fentry on fd_install saw the right arguments: the descriptor and the file's path.
+    const auto fd_events = policy_events(output.lines, "fd_install");
+    ASSERT_FALSE(fd_events.empty());
+    EXPECT_EQ(fd_events.front().value("arg", ""), "/tmp/vm-fd.txt") << fd_events.front().dump();
+    ASSERT_TRUE(fd_events.front().contains("args")) << fd_events.front().dump();
+    const auto fd_arg = fd_events.front()["args"][0].get<std::int64_t>();
+    EXPECT_GE(fd_arg, 3) << fd_events.front().dump();
+    EXPECT_LT(fd_arg, 64) << fd_events.front().dump();
+    // fexit matched the path and the result 0.
+    const auto ret_events = policy_events(output.lines, "security_file_open");
+    ASSERT_FALSE(ret_events.empty());
+    EXPECT_EQ(ret_events.front().value("arg", ""), "/tmp/vm-ret.txt") << ret_events.front().dump();
+
+    EXPECT_NE(output.log.find("fmod_ret/security_file_open serves"), std::string::npos) << output.log;
+
+    // fmod_ret on security_file_open, Override -2: the open fails with ENOENT, nothing is read.
+    EXPECT_EQ(cat_fmod.exit_code(), 1) << cat_fmod.status;
+    EXPECT_EQ(cat_fmod.out, "");
+    EXPECT_NE(cat_fmod.err.find("No such file or directory"), std::string::npos) << cat_fmod.err;
+    ASSERT_TRUE(WIFEXITED(fmod_open)) << fmod_open;
+    EXPECT_EQ(WEXITSTATUS(fmod_open), ENOENT);
+
+    // sys_openat Override -2 in enforce mode: cat prints nothing. Where the kernel can override, the
+    // syscall never runs and fails with ENOENT; elsewhere the caller is killed at syscall entry.
+    EXPECT_EQ(cat_deny.out, "");
+    if (kprobe_override) {
+        EXPECT_EQ(cat_deny.exit_code(), 1) << cat_deny.status;
+        EXPECT_NE(cat_deny.err.find("No such file or directory"), std::string::npos) << cat_deny.err;
+        ASSERT_TRUE(WIFEXITED(deny_open)) << deny_open;
+        EXPECT_EQ(WEXITSTATUS(deny_open), ENOENT);
+    } else {
+        EXPECT_TRUE(cat_deny.killed()) << cat_deny.status;
+    }
+    // In monitor mode the open happens and is only posted.
+    EXPECT_EQ(cat_watch.exit_code(), 0) << cat_watch.err;
+    EXPECT_EQ(cat_watch.out, "watch\n");
+    bool deny_enforced = false, watch_monitored = false;
+    for (const auto& ev : policy_events(output.lines, "sys_openat")) {
+        const std::string arg = ev.value("arg", "");
+        deny_enforced = deny_enforced || (arg == "/tmp/vm-deny.txt" && ev.value("enforced", false));
+        watch_monitored = watch_monitored || (arg == "/tmp/vm-watch.txt" && ev.value("mode", "") == "monitor" &&
+                                              !ev.value("enforced", true));
+    }
+    EXPECT_TRUE(deny_enforced) << "no enforced sys_openat event for /tmp/vm-deny.txt";
+    EXPECT_TRUE(watch_monitored) << "no monitor-mode sys_openat event for /tmp/vm-watch.txt";
 
     // Each act was posted as a policy event, named by the hook that saw it.
     std::set<std::string> hooks;
