@@ -244,6 +244,22 @@ const char* kFmodRet = R"(  kprobes:
         argError: -2
 )";
 
+// A function fentry cannot serve (kuid_t is a struct passed by value): a
+// kprobe, narrowed to one binary so nothing else in the VM dies.
+const char* kKprobeNoFentry = R"(  kprobes:
+  - call: "from_kuid_munged"
+    syscall: false
+    args:
+    - index: 0
+      type: "uint64"
+    selectors:
+    - matchBinaries:
+      - operator: "In"
+        values: ["/tmp/vm-id"]
+      matchActions:
+      - action: Sigkill
+)";
+
 // open(path) from a child: its wait status, errno in the exit code.
 int open_from_child(const char* path)
 {
@@ -275,7 +291,7 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     std::ofstream("/tmp/vm-secret.txt") << "secret\n";
     std::ofstream("/tmp/vm-fd.txt") << "fd\n";
     std::ofstream("/tmp/vm-ret.txt") << "ret\n";
-    ASSERT_EQ(shell("cp /bin/true /tmp/vm-true").exit_code(), 0);
+    ASSERT_EQ(shell("cp /bin/true /tmp/vm-true && cp /usr/bin/id /tmp/vm-id").exit_code(), 0);
 
     std::vector<std::string> args = {"--no-rules", "-e", "exec"};
     for (const auto& [name, spec] : std::vector<std::pair<std::string, std::string>>{
@@ -287,7 +303,8 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
              {"kprobe-return", kKprobeReturn},
              {"syscall-override", kSyscallOverride},
              {"syscall-override-monitor", kSyscallOverrideMonitor},
-             {"fmod-ret", kFmodRet}})
+             {"fmod-ret", kFmodRet},
+             {"kprobe-no-fentry", kKprobeNoFentry}})
         args.insert(args.end(), {"-p", write_policy(name, spec)});
     std::ofstream("/tmp/vm-deny.txt") << "deny\n";
     std::ofstream("/tmp/vm-watch.txt") << "watch\n";
@@ -303,7 +320,11 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
         return r.out + r.err;
     };
     const std::string explain_fd = explain("kprobe-fd-install"), explain_ret = explain("kprobe-return"),
-                      explain_override = explain("syscall-override"), explain_fmod = explain("fmod-ret");
+                      explain_override = explain("syscall-override"), explain_fmod = explain("fmod-ret"),
+                      explain_kprobe = explain("kprobe-no-fentry");
+    EXPECT_NE(explain_kprobe.find("mechanism: kprobe\n"), std::string::npos) << explain_kprobe;
+    EXPECT_NE(explain_kprobe.find("not fentry: an argument or its result does not fit a register"), std::string::npos)
+        << explain_kprobe;
     EXPECT_NE(explain_fd.find("mechanism: fentry"), std::string::npos) << explain_fd;
     EXPECT_NE(explain_fd.find("fentry/fd_install"), std::string::npos) << explain_fd;
     EXPECT_NE(explain_ret.find("mechanism: fexit"), std::string::npos) << explain_ret;
@@ -317,7 +338,7 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
             << explain_override;
     }
 
-    Shell cat_secret, cat_other, run_true, cat_fd, cat_ret, cat_deny, cat_watch, cat_fmod;
+    Shell cat_secret, cat_other, run_true, cat_fd, cat_ret, cat_deny, cat_watch, cat_fmod, run_id;
     int deny_open = 0, fmod_open = 0;
     int lsm_connect = 0, kprobe_connect = 0, open_errno = 0;
     // TCG verifies the programs slowly, more so on a busy host: wait longer than on bare metal.
@@ -340,6 +361,7 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
         cat_watch = shell("cat /tmp/vm-watch.txt");
         cat_fmod = shell("exec cat /tmp/vm-fmod.txt");
         fmod_open = open_from_child("/tmp/vm-fmod.txt");
+        run_id = shell("exec /tmp/vm-id -u");
         lsm_connect = connect_from_child(4101);
         kprobe_connect = connect_from_child(4102);
     }
@@ -389,6 +411,11 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     EXPECT_EQ(ret_events.front().value("arg", ""), "/tmp/vm-ret.txt") << ret_events.front().dump();
 
     EXPECT_NE(output.log.find("fmod_ret/security_file_open serves"), std::string::npos) << output.log;
+    EXPECT_NE(output.log.find("kprobe/from_kuid_munged serves"), std::string::npos) << output.log;
+
+    // The kprobe program (getuid's from_kuid_munged): the binary is killed before it prints its uid.
+    EXPECT_TRUE(run_id.killed()) << run_id.status << " " << run_id.out;
+    EXPECT_EQ(run_id.out, "");
 
     // fmod_ret on security_file_open, Override -2: the open fails with ENOENT, nothing is read.
     EXPECT_EQ(cat_fmod.exit_code(), 1) << cat_fmod.status;
