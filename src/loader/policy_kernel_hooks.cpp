@@ -5,6 +5,7 @@
 // Only on kernels whose features say they work; hook resolution already
 // served the policy by syscall-level hooks everywhere else.
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -31,6 +32,7 @@ SkeletonPtr load_trampoline(const sensor& running, const policy::KernelTables::K
 {
     const std::string& function = k.function;
     const char* kind = policy::mechanism_name(k.mechanism, k.with_return);
+    const auto started = std::chrono::steady_clock::now();
     SkeletonPtr object(sensor__open());
     if (!object) {
         *error = fmt::format("cannot open the BPF sensor object for {}: {}", function, std::strerror(errno));
@@ -52,7 +54,13 @@ SkeletonPtr load_trampoline(const sensor& running, const policy::KernelTables::K
             return nullptr;
         }
     }
-    if (int err = bpf_object__load(object->obj)) {
+    const auto opened = std::chrono::steady_clock::now();
+    const int err = bpf_object__load(object->obj);
+    spdlog::debug("policy: {} on {}: opened in {} ms, loaded in {} ms", kind, function,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(opened - started).count(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opened)
+                      .count());
+    if (err) {
         *error = fmt::format("the verifier refused the {} program on {}: {}", kind, function, std::strerror(-err));
         return nullptr;
     }
