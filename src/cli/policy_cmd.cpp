@@ -211,6 +211,10 @@ int policy_validate(const PolicyOptions& o)
             policy::CompileResult r = policy::compile_policies({p}, env);
             if (r.errors.empty()) {
                 std::printf("%s: policy '%s': loads\n", file.c_str(), p.name.c_str());
+                // What differs on this kernel: substitute hooks, fentry or kprobe, what Override becomes.
+                for (const auto& info : r.tables.info)
+                    for (const auto& note : info.notes)
+                        std::printf("  note: %s\n", note.c_str());
                 ++counts["loads"];
                 continue;
             }
