@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Policy hooks inside the kernel, for kernels that have them: an fentry/fexit
- * or kprobe on any kernel function (one program body, the hook id as its BPF
- * cookie, a kprobe with bpf_override_return where Override can fail the
- * function; arguments read by the types the map data names) and BPF LSM programs, which can refuse the
- * call with the policy's errno. They evaluate the same selector maps as the
- * syscall-level hooks (lib/policy.h). Loaded only where the kernel offers the
- * program type; attached only while a policy needs them.
+ * Policy hooks inside the kernel, for kernels that have them: fentry/fexit,
+ * fmod_ret or kprobes on any kernel function (one program body, the hook id
+ * as BPF cookie, arguments read by the types the map data names; a kprobe
+ * with bpf_override_return or fmod_ret where Override can fail the function)
+ * and BPF LSM programs, which can refuse the call with the policy's errno.
+ * They evaluate the same selector maps as the syscall-level hooks
+ * (lib/policy.h). Loaded only where the kernel offers the program type;
+ * attached only while a policy needs them.
  */
 #include "lib/path.h"
 #include "lib/policy.h"
