@@ -1,7 +1,7 @@
-// Attaches the policy programs that run inside the kernel: fentry/fexit or
-// kprobes on kernel functions (one program body, the hook id as BPF cookie;
-// a kprobe that can override where Override must fail the function) and the
-// BPF LSM programs.
+// Attaches the policy programs that run inside the kernel: fentry/fexit,
+// fmod_ret or kprobes on kernel functions (one program body, the hook id as
+// BPF cookie; a kprobe with override or fmod_ret where Override must fail
+// the function) and the BPF LSM programs.
 // Only on kernels whose features say they work; hook resolution already
 // served the policy by syscall-level hooks everywhere else.
 #include <cerrno>
@@ -17,10 +17,7 @@ namespace palisade {
 
 namespace {
 
-// The fentry (or fexit) program for one function: the verifier types a
-// trampoline program by its function, so each function gets its own load of
-// the same program, in a second instance of the sensor object whose maps are
-// the running sensor's. Nothing is compiled: the object is the one built in.
+// The program of the sensor object that serves `k`.
 bpf_program* trampoline_program(const sensor& object, const policy::KernelTables::Kprobe& k)
 {
     if (k.mechanism == policy::KernelMechanism::FmodRet)
@@ -28,6 +25,10 @@ bpf_program* trampoline_program(const sensor& object, const policy::KernelTables
     return k.with_return ? object.progs.pl_pol_fexit : object.progs.pl_pol_fentry;
 }
 
+// The fentry, fexit or fmod_ret program for one function: the verifier types a
+// trampoline program by its function, so each function gets its own load of
+// the same program, in a second instance of the sensor object whose maps are
+// the running sensor's. Nothing is compiled: the object is the one built in.
 SkeletonPtr load_trampoline(const sensor& running, const policy::KernelTables::Kprobe& k, std::string* error)
 {
     const std::string& function = k.function;
