@@ -265,7 +265,11 @@ int open_from_child(const char* path)
 {
     pid_t child = fork();
     if (child == 0) {
-        int fd = open(path, O_RDONLY);
+        // On the child's stack: a probe at syscall entry cannot fault in a page the child
+        // has not touched yet (fork leaves the parent's read-only data unmapped in it).
+        char copy[128] = {};
+        std::snprintf(copy, sizeof(copy), "%s", path);
+        int fd = open(copy, O_RDONLY);
         _exit(fd >= 0 ? 0 : errno);
     }
     int status = 0;
@@ -309,6 +313,7 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     std::ofstream("/tmp/vm-deny.txt") << "deny\n";
     std::ofstream("/tmp/vm-watch.txt") << "watch\n";
     std::ofstream("/tmp/vm-fmod.txt") << "fmod\n";
+    std::ofstream("/tmp/vm-fd2.txt") << "fd2\n";  // now: once the agent runs, opening it kills
     // Debian's kernels lack CONFIG_BPF_KPROBE_OVERRIDE: there a syscall's Override kills at entry.
     const bool kprobe_override =
         shell(std::string(PALISADE_BIN) + " features").out.find("kprobe_override yes") != std::string::npos;
@@ -365,6 +370,23 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
         lsm_connect = connect_from_child(4101);
         kprobe_connect = connect_from_child(4102);
     }
+    // A reload while running: the new set's fentry programs (fresh loads, new cookies) attach
+    // before the old ones detach, and only the new set acts.
+    {
+        std::string policy = slurp("/tmp/vm-policy-kprobe-fd-install.yaml");
+        policy.replace(policy.find("/tmp/vm-fd"), std::string("/tmp/vm-fd").size(), "/tmp/vm-fd2");
+        std::ofstream("/tmp/vm-policy-kprobe-fd-install.yaml.new") << policy;
+        std::rename("/tmp/vm-policy-kprobe-fd-install.yaml.new", "/tmp/vm-policy-kprobe-fd-install.yaml");
+    }
+    auto count = [](const std::string& text, const std::string& what) {
+        std::size_t n = 0;
+        for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+            ++n;
+        return n;
+    };
+    for (int i = 0; i < 600 && count(agent.log(), "policies loaded") < 2; ++i)
+        usleep(100 * 1000);
+    const Shell cat_fd_old = shell("exec cat /tmp/vm-fd.txt"), cat_fd_new = shell("exec cat /tmp/vm-fd2.txt");
     agent.stop();
     const palisade::test::AgentOutput output{agent.lines(), agent.log()};
     EXPECT_NE(output.log.find("policy:lsm/file_open"), std::string::npos) << output.log;
@@ -396,6 +418,13 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     if (kprobe_override) {
         EXPECT_NE(output.log.find("kprobe+override/__x64_sys_openat serves"), std::string::npos) << output.log;
     }
+
+    // After the reload: the new prefix is enforced by the new fentry program, the old one is gone.
+    EXPECT_EQ(count(output.log, "fentry/fd_install serves"), 2u) << output.log;
+    EXPECT_EQ(cat_fd_old.exit_code(), 0) << cat_fd_old.status;
+    EXPECT_EQ(cat_fd_old.out, "fd\n");
+    EXPECT_TRUE(cat_fd_new.killed()) << cat_fd_new.status;
+    EXPECT_EQ(cat_fd_new.out, "");
 
     // fentry on fd_install saw the right arguments: the descriptor and the file's path.
     const auto fd_events = policy_events(output.lines, "fd_install");
@@ -434,6 +463,7 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
         EXPECT_EQ(WEXITSTATUS(deny_open), ENOENT);
     } else {
         EXPECT_TRUE(cat_deny.killed()) << cat_deny.status;
+        EXPECT_TRUE(WIFSIGNALED(deny_open) && WTERMSIG(deny_open) == SIGKILL) << deny_open;
     }
     // In monitor mode the open happens and is only posted.
     EXPECT_EQ(cat_watch.exit_code(), 0) << cat_watch.err;
