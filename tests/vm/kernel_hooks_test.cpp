@@ -297,7 +297,7 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     std::ofstream("/tmp/vm-ret.txt") << "ret\n";
     ASSERT_EQ(shell("cp /bin/true /tmp/vm-true && cp /usr/bin/id /tmp/vm-id").exit_code(), 0);
 
-    std::vector<std::string> args = {"--no-rules", "-e", "exec"};
+    std::vector<std::string> args = {"--no-rules", "-e", "exec", "--metrics-addr", "127.0.0.1:19465"};
     for (const auto& [name, spec] : std::vector<std::pair<std::string, std::string>>{
              {"lsm-open", kLsmOpen},
              {"lsm-connect", kLsmConnect},
@@ -370,6 +370,7 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
         lsm_connect = connect_from_child(4101);
         kprobe_connect = connect_from_child(4102);
     }
+    const Shell metrics = shell("curl -s http://127.0.0.1:19465/metrics");
     // A reload while running: the new set's fentry programs (fresh loads, new cookies) attach
     // before the old ones detach, and only the new set acts.
     {
@@ -418,6 +419,13 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     if (kprobe_override) {
         EXPECT_NE(output.log.find("kprobe+override/__x64_sys_openat serves"), std::string::npos) << output.log;
     }
+
+    // What serves each kernel function is exported.
+    for (const char* want : {"palisade_policy_kernel_hook{mechanism=\"fentry\",function=\"fd_install\"} 1",
+                             "palisade_policy_kernel_hook{mechanism=\"fexit\",function=\"security_file_open\"} 1",
+                             "palisade_policy_kernel_hook{mechanism=\"fmod_ret\",function=\"security_file_open\"} 1",
+                             "palisade_policy_kernel_hook{mechanism=\"kprobe\",function=\"from_kuid_munged\"} 1"})
+        EXPECT_NE(metrics.out.find(want), std::string::npos) << want << "\n" << metrics.out;
 
     // After the reload: the new prefix is enforced by the new fentry program, the old one is gone.
     EXPECT_EQ(count(output.log, "fentry/fd_install serves"), 2u) << output.log;
