@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -57,7 +58,7 @@ SkeletonPtr load_trampoline(const sensor& running, const policy::KernelTables::K
     }
     const auto opened = std::chrono::steady_clock::now();
     const int err = bpf_object__load(object->obj);
-    spdlog::debug("policy: {} on {}: opened in {} ms, loaded in {} ms", kind, function,
+    spdlog::info("policy: {} on {}: opened in {} ms, loaded in {} ms", kind, function,
                   std::chrono::duration_cast<std::chrono::milliseconds>(opened - started).count(),
                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opened)
                       .count());
@@ -68,13 +69,25 @@ SkeletonPtr load_trampoline(const sensor& running, const policy::KernelTables::K
     return object;
 }
 
-bool attach_trampoline(const sensor& running, const policy::KernelTables::Kprobe& k, std::uint64_t cookie,
-                       KernelHookSet& out, std::string* error)
+TrampolineKey trampoline_key(std::uint32_t bank, const policy::KernelTables::Kprobe& k)
+{
+    return {bank, k.hook, static_cast<int>(k.mechanism) * 2 + k.with_return, k.function};
+}
+
+bool attach_trampoline(Sensor::Impl& impl, const policy::KernelTables::Kprobe& k, std::uint32_t bank,
+                       std::uint64_t cookie, KernelHookSet& out, std::string* error)
 {
     TracingProgram tp;
-    tp.object = load_trampoline(running, k, error);
-    if (!tp.object)
-        return false;
+    std::shared_ptr<sensor>& cached = impl.trampolines[trampoline_key(bank, k)];
+    if (!cached) {
+        SkeletonPtr loaded = load_trampoline(*impl.skel, k, error);
+        if (!loaded) {
+            impl.trampolines.erase(trampoline_key(bank, k));
+            return false;
+        }
+        cached = std::shared_ptr<sensor>(loaded.release(), SkeletonDeleter{});
+    }
+    tp.object = cached;
     bpf_trace_opts opts{};
     opts.sz = sizeof(opts);
     opts.cookie = cookie;
@@ -119,15 +132,16 @@ bool attach_kprobe(const sensor& skel, const policy::KernelTables::Kprobe& k, st
 }  // namespace
 
 bool attach_policy_kprobes(Sensor::Impl& impl, const KernelFeatures& features, const policy::KernelTables& tables,
-                           std::uint32_t bank_offset, KernelHookSet& out, std::string* error)
+                           std::uint32_t bank, KernelHookSet& out, std::string* error)
 {
     const sensor& skel = *impl.skel;
+    const std::uint32_t bank_offset = bank * PL_POL_HOOK_SPAN;
     for (const auto& table_entry : tables.kprobes) {
         policy::KernelTables::Kprobe k = table_entry;
         const std::uint64_t cookie = bank_offset + k.hook;  // banked: the link answers to the set it was attached for
         if (k.mechanism == policy::KernelMechanism::FmodRet) {
             // Override is the point here: no kprobe can stand in for it.
-            if (!attach_trampoline(skel, k, cookie, out, error))
+            if (!attach_trampoline(impl, k, bank, cookie, out, error))
                 return false;
             out.served.push_back(fmt::format("fmod_ret/{}", k.function));
             spdlog::info("policy: {} serves hook {}", out.served.back(), k.hook);
@@ -135,7 +149,7 @@ bool attach_policy_kprobes(Sensor::Impl& impl, const KernelFeatures& features, c
         }
         if (k.mechanism == policy::KernelMechanism::Fentry) {
             std::string why;
-            if (attach_trampoline(skel, k, cookie, out, &why)) {
+            if (attach_trampoline(impl, k, bank, cookie, out, &why)) {
                 out.served.push_back(fmt::format("{}/{}", policy::mechanism_name(k.mechanism, k.with_return),
                                                  k.function));
                 spdlog::info("policy: {} serves hook {}", out.served.back(), k.hook);
@@ -163,6 +177,15 @@ bool attach_policy_kprobes(Sensor::Impl& impl, const KernelFeatures& features, c
         spdlog::info("policy: {} serves hook {}", out.served.back(), k.hook);
     }
     return true;
+}
+
+void prune_trampolines(Sensor::Impl& impl, const policy::KernelTables& tables)
+{
+    std::set<TrampolineKey> used;
+    for (const auto& k : tables.kprobes)
+        for (std::uint32_t bank = 0; bank < PL_POL_BANKS; ++bank)
+            used.insert(trampoline_key(bank, k));
+    std::erase_if(impl.trampolines, [&used](const auto& entry) { return !used.count(entry.first); });
 }
 
 bool attach_policy_lsm(Sensor::Impl& impl, const KernelFeatures& features, const policy::KernelTables& tables,

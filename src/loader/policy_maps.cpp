@@ -225,7 +225,7 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         uprobe_links.push_back(std::move(link));
     }
     KernelHookSet kernel_hooks;
-    if (!attach_policy_kprobes(impl, features_, tables, bank_offset(bank), kernel_hooks, error))
+    if (!attach_policy_kprobes(impl, features_, tables, bank, kernel_hooks, error))
         return false;
 
     if (!attach_policy_hooks(tables, error))
@@ -250,6 +250,7 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
     impl.kprobe_links = std::move(kernel_hooks.links);
     impl.tracing_programs = std::move(kernel_hooks.tracing);
     impl.kernel_hooks = std::move(kernel_hooks.served);
+    prune_trampolines(impl, tables);
     wait_for_running_programs();
     erase_bank(impl.policy_tables, old_bank);
     impl.policy_tables = tables;

@@ -388,6 +388,16 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     for (int i = 0; i < 600 && count(agent.log(), "policies loaded") < 2; ++i)
         usleep(100 * 1000);
     const Shell cat_fd_old = shell("exec cat /tmp/vm-fd.txt"), cat_fd_new = shell("exec cat /tmp/vm-fd2.txt");
+    // And back: the third set reuses the programs loaded for the first one's bank (no verification).
+    {
+        std::string policy = slurp("/tmp/vm-policy-kprobe-fd-install.yaml");
+        policy.replace(policy.find("/tmp/vm-fd2"), std::string("/tmp/vm-fd2").size(), "/tmp/vm-fd");
+        std::ofstream("/tmp/vm-policy-kprobe-fd-install.yaml.new") << policy;
+        std::rename("/tmp/vm-policy-kprobe-fd-install.yaml.new", "/tmp/vm-policy-kprobe-fd-install.yaml");
+    }
+    for (int i = 0; i < 600 && count(agent.log(), "policies loaded") < 3; ++i)
+        usleep(100 * 1000);
+    const Shell cat_fd_third = shell("exec cat /tmp/vm-fd.txt");
     agent.stop();
     const palisade::test::AgentOutput output{agent.lines(), agent.log()};
     EXPECT_NE(output.log.find("policy:lsm/file_open"), std::string::npos) << output.log;
@@ -427,8 +437,13 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
                              "palisade_policy_kernel_hook{mechanism=\"kprobe\",function=\"from_kuid_munged\"} 1"})
         EXPECT_NE(metrics.out.find(want), std::string::npos) << want << "\n" << metrics.out;
 
+    // Loads: once per function and bank; the third set reused the first one's programs.
+    EXPECT_EQ(count(output.log, "fentry on fd_install: opened in"), 2u) << output.log;
+
     // After the reload: the new prefix is enforced by the new fentry program, the old one is gone.
-    EXPECT_EQ(count(output.log, "fentry/fd_install serves"), 2u) << output.log;
+    EXPECT_EQ(count(output.log, "fentry/fd_install serves"), 3u) << output.log;
+    EXPECT_TRUE(cat_fd_third.killed()) << cat_fd_third.status;
+    EXPECT_EQ(cat_fd_third.out, "");
     EXPECT_EQ(cat_fd_old.exit_code(), 0) << cat_fd_old.status;
     EXPECT_EQ(cat_fd_old.out, "fd\n");
     EXPECT_TRUE(cat_fd_new.killed()) << cat_fd_new.status;
