@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Policy hooks inside the kernel, for kernels that have them: a kprobe on any
- * kernel function (one program, the hook id as its BPF cookie, arguments read
- * by the types the map data names) and BPF LSM programs, which can refuse the
- * call with the policy's errno. They evaluate the same selector maps as the
- * syscall-level hooks (lib/policy.h). Loaded only where the kernel offers the
- * program type; attached only while a policy needs them.
+ * Policy hooks inside the kernel, for kernels that have them: fentry/fexit,
+ * fmod_ret or kprobes on any kernel function (one program body, the hook id
+ * as BPF cookie, arguments read by the types the map data names; a kprobe
+ * with bpf_override_return or fmod_ret where Override can fail the function)
+ * and BPF LSM programs, which can refuse the call with the policy's errno.
+ * They evaluate the same selector maps as the syscall-level hooks
+ * (lib/policy.h). Loaded only where the kernel offers the program type;
+ * attached only while a policy needs them.
  */
 #include "lib/kernel_args.h"
 #include "lib/path.h"
@@ -153,8 +155,25 @@ struct {
     __type(value, struct pl_pol_scratch);
 } pl_kpol_calls SEC(".maps");
 
-SEC("kprobe")
-int pl_pol_kprobe(struct pt_regs *ctx)
+/* A syscall's own arguments, under a kprobe on its __x64_sys_* wrapper: the
+ * wrapper's one argument is the pt_regs the syscall was entered with. */
+static __always_inline void pl_kpol_syscall_args(struct pl_pol_scratch *s, struct pt_regs *ctx)
+{
+#if defined(__TARGET_ARCH_x86)
+    struct pt_regs *regs = (struct pt_regs *)PT_REGS_PARM1(ctx);
+    s->args[0] = BPF_CORE_READ(regs, di);
+    s->args[1] = BPF_CORE_READ(regs, si);
+    s->args[2] = BPF_CORE_READ(regs, dx);
+    s->args[3] = BPF_CORE_READ(regs, r10); /* the syscall ABI's fourth register */
+    s->args[4] = BPF_CORE_READ(regs, r8);
+    s->args[5] = BPF_CORE_READ(regs, r9);
+#endif
+}
+
+/* can_override: the program may call bpf_override_return, which the kernel
+ * allows only on functions of its error-injection list, so it is a program
+ * of its own (pl_pol_kprobe_override), attached only there. */
+static __always_inline int pl_kpol_kprobe_entry(struct pt_regs *ctx, const int can_override)
 {
     __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
     if (!pl_pol_cookie_in(hook, PL_HOOK_KPROBE_FIRST, PL_HOOK_LSM_FIRST))
@@ -165,16 +184,27 @@ int pl_pol_kprobe(struct pt_regs *ctx)
     if (!s)
         return 0;
     pl_pol_reset(s);
-    pl_pol_register_args(s, ctx);
+    if (h->flags & PL_HOOKF_SYSCALL_REGS)
+        pl_kpol_syscall_args(s, ctx);
+    else
+        pl_pol_register_args(s, ctx);
     pl_kpol_read_args(s, h);
     if (h->flags & PL_HOOKF_RETURN) {
         struct pl_kpol_call call = {.tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook};
         bpf_map_update_elem(&pl_kpol_calls, &call, s, BPF_ANY);
         return 0;
     }
-    pl_pol_evaluate(s, h, hook, tgid, PL_POLF_AT_ENTRY);
+    int error = 0;
+    if (pl_pol_evaluate_err(s, h, hook, tgid, PL_POLF_AT_ENTRY, &error, 1) == PL_VERDICT_DENY && can_override)
+        bpf_override_return(ctx, error >= -4095 && error < 0 ? error : -1); /* the function never runs */
     return 0;
 }
+
+SEC("kprobe")
+int pl_pol_kprobe(struct pt_regs *ctx) { return pl_kpol_kprobe_entry(ctx, 0); }
+
+SEC("kprobe")
+int pl_pol_kprobe_override(struct pt_regs *ctx) { return pl_kpol_kprobe_entry(ctx, 1); }
 
 /* The values saved at entry plus the function's return value. A kill here
  * still ends the process before the call returns to user space. */
@@ -201,6 +231,67 @@ int pl_pol_kretprobe(struct pt_regs *ctx)
     pl_pol_evaluate(s, h, hook, tgid, 0);
     return 0;
 }
+
+/* ---- fentry/fexit: the same evaluation on a BPF trampoline --------------
+ * Cheaper than a kprobe (no breakpoint, no pt_regs). The program is loaded
+ * once per function (the verifier types it by the function's BTF) and gets
+ * its hook id as the attach cookie. Arguments are copied as plain numbers
+ * with bpf_get_func_arg: past the function's last one it fails, and the
+ * slot stays 0, so one body verifies on every function. */
+static __always_inline void pl_kpol_trampoline_args(struct pl_pol_scratch *s, void *ctx)
+{
+#pragma unroll
+    for (__u32 i = 0; i < 6; i++) {
+        __u64 value = 0;
+        bpf_get_func_arg(ctx, i, &value);
+        s->args[i] = value;
+    }
+}
+
+enum pl_kpol_trampoline_kind { PL_TRAMP_ENTRY, PL_TRAMP_EXIT, PL_TRAMP_MODIFY_RETURN };
+
+static __always_inline int pl_kpol_trampoline(void *ctx, const int kind)
+{
+    __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
+    if (!pl_pol_cookie_in(hook, PL_HOOK_KPROBE_FIRST, PL_HOOK_LSM_FIRST))
+        return 0;
+    __u64 ret = 0;
+    if (kind != PL_TRAMP_ENTRY)
+        bpf_get_func_ret(ctx, &ret); /* fmod_ret: what the programs before this one return */
+    if (kind == PL_TRAMP_MODIFY_RETURN && (int)ret)
+        return (int)ret; /* an earlier program already fails the call: keep its errno */
+    struct pl_pol_hook *h;
+    __u32 tgid;
+    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
+    if (!s)
+        return 0;
+    pl_pol_reset(s);
+    pl_kpol_trampoline_args(s, ctx);
+    pl_kpol_read_args(s, h);
+    if (kind == PL_TRAMP_EXIT) {
+        /* fexit still has the arguments: no entry program, no saved state */
+        s->ret = ret;
+        if (h->arg32 & (1 << 6))
+            s->ret = (__u64)(__s64)(__s32)s->ret;
+        pl_pol_evaluate(s, h, hook, tgid, 0);
+        return 0;
+    }
+    int error = 0;
+    if (pl_pol_evaluate_err(s, h, hook, tgid, PL_POLF_AT_ENTRY, &error, 1) == PL_VERDICT_DENY &&
+        kind == PL_TRAMP_MODIFY_RETURN)
+        return error >= -4095 && error < 0 ? error : -1; /* the function does not run */
+    return 0;
+}
+
+SEC("fentry")
+int pl_pol_fentry(__u64 *ctx) { return pl_kpol_trampoline(ctx, PL_TRAMP_ENTRY); }
+
+SEC("fexit")
+int pl_pol_fexit(__u64 *ctx) { return pl_kpol_trampoline(ctx, PL_TRAMP_EXIT); }
+
+/* Override on security_* and error-injectable functions, where kprobes cannot override. */
+SEC("fmod_ret")
+int pl_pol_fmod_ret(__u64 *ctx) { return pl_kpol_trampoline(ctx, PL_TRAMP_MODIFY_RETURN); }
 
 /* ---- BPF LSM: a refusal returns the policy's errno from the hook ----------- */
 

@@ -17,9 +17,10 @@ int print_features()
     const auto f = palisade::probe_kernel_features();
     auto yes = [](bool b) { return b ? "yes" : "no"; };
     std::printf("kernel          %s\nbtf             %s\nringbuf         %s\nraw_tracepoint  %s\n"
-                "kprobe          %s\nfentry          %s\nbpf_lsm         %s\ncgroup_signal   %s\n",
-                f.release.c_str(), yes(f.btf), yes(f.ringbuf), yes(f.raw_tracepoint), yes(f.kprobe), yes(f.fentry),
-                yes(f.bpf_lsm), yes(f.cgroup_signal));
+                "kprobe          %s\nkprobe_override %s\nfentry          %s\nfmod_ret        %s\n"
+                "bpf_lsm         %s\ncgroup_signal   %s\n",
+                f.release.c_str(), yes(f.btf), yes(f.ringbuf), yes(f.raw_tracepoint), yes(f.kprobe),
+                yes(f.kprobe_override), yes(f.fentry), yes(f.fmod_ret), yes(f.bpf_lsm), yes(f.cgroup_signal));
     for (const auto& line : f.degraded())
         std::printf("degraded        %s\n", line.c_str());
     return 0;

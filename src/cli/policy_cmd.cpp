@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "loader/kernel_symbols.h"
+#include "loader/kernel_functions.h"
 #include "output/format.h"
 #include "policy/parser.h"
 #include "proc/proc_snapshot.h"
@@ -87,14 +89,49 @@ Parsed parse_all(const std::vector<std::string>& paths)
     return out;
 }
 
+// What runs the hook on this kernel, as one phrase for `policy explain`.
+std::string mechanism_of(const policy::HookResolution& res)
+{
+    std::string kinds;
+    auto add = [&kinds](const std::string& kind) {
+        if (("/" + kinds + "/").find("/" + kind + "/") == std::string::npos)
+            kinds += (kinds.empty() ? "" : "/") + kind;
+    };
+    for (const auto& t : res.targets) {
+        if (!t.kernel_function.empty())
+            add(policy::mechanism_name(t.mechanism, t.kernel_return));
+        else if (t.id >= PL_HOOK_LSM_FIRST && t.id <= PL_HOOK_LSM_LAST)
+            add("BPF LSM");
+        else if (t.id >= PL_HOOK_CONNECT && t.id <= PL_HOOK_BIND)
+            add("cgroup socket hook");
+        else if (t.id >= PL_HOOK_UPROBE_FIRST && t.id < PL_HOOK_KPROBE_FIRST)
+            add("uprobe");
+        else if (t.id == PL_HOOK_EXEC)
+            add("sched_process_exec");
+        else if (t.id >= PL_HOOK_EXIT_FIRST)
+            add("syscall exit");
+        else
+            add("syscall entry");
+    }
+    if (kinds.empty() && res.syscall_id_arg >= 0)
+        kinds = "syscall entry";
+    return res.is_substitute ? "substitute (" + kinds + ")" : kinds;
+}
+
 }  // namespace
 
 policy::CompileEnv host_compile_env(const KernelFeatures& features, policy::Mode default_mode)
 {
     policy::CompileEnv env;
     env.caps = {.kprobes = features.kprobe, .fentry = features.fentry, .bpf_lsm = features.bpf_lsm,
-                .uprobes = features.uprobe, .cgroup_signal = features.cgroup_signal};
+                .uprobes = features.uprobe, .cgroup_signal = features.cgroup_signal,
+                .kprobe_override = features.kprobe_override, .fmod_ret = features.fmod_ret};
     env.kernel_function_exists = [](const std::string& name) { return running_kernel_symbols().has_function(name); };
+    if (features.kprobe || features.fentry) {
+        // BTF and the error-injection list decide fentry and Override per function: read once, when asked.
+        auto functions = std::make_shared<KernelFunctionIndex>();
+        env.caps.kernel_function = [functions](std::string_view name) { return functions->lookup(name); };
+    }
     env.default_mode = default_mode;
     const std::string cgroup2 = find_cgroup2_mount();
     env.cgroup_id = [cgroup2](const std::string& path) -> std::optional<std::uint64_t> {
@@ -177,6 +214,10 @@ int policy_validate(const PolicyOptions& o)
             policy::CompileResult r = policy::compile_policies({p}, env);
             if (r.errors.empty()) {
                 std::printf("%s: policy '%s': loads\n", file.c_str(), p.name.c_str());
+                // What differs on this kernel: substitute hooks, fentry or kprobe, what Override becomes.
+                for (const auto& info : r.tables.info)
+                    for (const auto& note : info.notes)
+                        std::printf("  note: %s\n", note.c_str());
                 ++counts["loads"];
                 continue;
             }
@@ -211,15 +252,19 @@ int policy_explain(const PolicyOptions& o)
                 std::printf("    why: %s\n", res.reason.c_str());
             if (!res.note.empty())
                 std::printf("    note: %s\n", res.note.c_str());
+            if (!res.override_fallback.empty())
+                std::printf("    override: %s\n", res.override_fallback.c_str());
             std::string targets;
             for (const auto& t : res.targets) {
                 // kprobes are numbered when compiled: name them by their function here
                 std::string name = t.kernel_function.empty()
                                        ? policy::hook_display_name(t.id)
-                                       : fmt::format("kprobe/{}{}", t.kernel_function,
-                                                     t.kernel_return ? " (entry and return)" : "");
+                                       : fmt::format("{}/{}", policy::mechanism_name(t.mechanism, t.kernel_return),
+                                                     t.kernel_function);
                 targets += (targets.empty() ? "" : ", ") + name;
             }
+            if (res.support == policy::Support::Loads)
+                std::printf("    mechanism: %s\n", mechanism_of(res).c_str());
             if (res.syscall_id_arg >= 0 && targets.empty())
                 targets = "the syscalls its selectors name (raw sys_enter)";
             if (!targets.empty())

@@ -205,6 +205,15 @@ public:
             for (const auto& line : sensor->features().degraded())
                 append_metric(out, "palisade_degraded", "Kernel features missing here, and what replaces them.",
                               "gauge", 1, fmt::format("feature=\"{}\"", line.substr(0, line.find(':'))));
+        if (sensor)
+            for (const auto& served : sensor->policy_kernel_hooks()) {
+                const auto slash = served.find('/');
+                append_metric(out, "palisade_policy_kernel_hook",
+                              "Kernel functions the policies hook, by what serves them (fentry, fexit, kprobe, ...).",
+                              "gauge", 1,
+                              fmt::format("mechanism=\"{}\",function=\"{}\"", served.substr(0, slash),
+                                          served.substr(slash + 1)));
+            }
         return out;
     }
 

@@ -12,7 +12,9 @@ struct KernelFeatures {
     bool ringbuf = false;
     bool raw_tracepoint = false;
     bool kprobe = false;  // kprobes built in and attachable
-    bool fentry = false;  // BPF trampolines accept a program here
+    bool fentry = false;  // fentry/fexit with attach cookies and bpf_get_func_arg (policy hooks)
+    bool kprobe_override = false;  // kprobes may call bpf_override_return (CONFIG_BPF_KPROBE_OVERRIDE)
+    bool fmod_ret = false;  // fmod_ret programs attach (Override on security_* functions)
     bool bpf_lsm = false; // "bpf" is an active LSM and LSM programs load
     bool uprobe = false;  // uprobe perf events and kprobe-type programs (uprobe policies)
     bool cgroup_signal = false;  // cgroup socket programs may send signals (6.13+)

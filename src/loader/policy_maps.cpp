@@ -224,8 +224,8 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
         }
         uprobe_links.push_back(std::move(link));
     }
-    std::vector<LinkPtr> kprobe_links;
-    if (!attach_policy_kprobes(impl, features_, tables, bank_offset(bank), kprobe_links, error))
+    KernelHookSet kernel_hooks;
+    if (!attach_policy_kprobes(impl, features_, tables, bank, kernel_hooks, error))
         return false;
 
     if (!attach_policy_hooks(tables, error))
@@ -247,7 +247,10 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
     }
     impl.policy_bank = bank;
     impl.uprobe_links = std::move(uprobe_links);  // the old set's uprobes and kprobes detach here
-    impl.kprobe_links = std::move(kprobe_links);
+    impl.kprobe_links = std::move(kernel_hooks.links);
+    impl.tracing_programs = std::move(kernel_hooks.tracing);
+    impl.kernel_hooks = std::move(kernel_hooks.served);
+    prune_trampolines(impl, tables);
     wait_for_running_programs();
     erase_bank(impl.policy_tables, old_bank);
     impl.policy_tables = tables;
@@ -255,6 +258,8 @@ bool Sensor::apply_policies(const policy::KernelTables& tables, std::string* err
 }
 
 std::uint32_t Sensor::policy_bank() const { return impl_->policy_bank; }
+
+std::vector<std::string> Sensor::policy_kernel_hooks() const { return impl_->kernel_hooks; }
 
 // Writes a policy set into one bank, its hooks last. On failure the caller
 // erases the bank: deleting what was not written yet is harmless.

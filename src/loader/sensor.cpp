@@ -154,6 +154,12 @@ std::unique_ptr<Sensor> Sensor::start(const SensorOptions& options, std::string*
         bpf_program__set_autoload(skel.progs.pl_pol_kprobe, false);
         bpf_program__set_autoload(skel.progs.pl_pol_kretprobe, false);
     }
+    if (!options.policies || !features.kprobe_override)
+        bpf_program__set_autoload(skel.progs.pl_pol_kprobe_override, false);
+    // fentry/fexit/fmod_ret need their function at load: loaded per function (policy_kernel_hooks.cpp).
+    bpf_program__set_autoload(skel.progs.pl_pol_fentry, false);
+    bpf_program__set_autoload(skel.progs.pl_pol_fexit, false);
+    bpf_program__set_autoload(skel.progs.pl_pol_fmod_ret, false);
     if (!options.policies || !features.bpf_lsm)
         for (bpf_program* prog : {skel.progs.pl_pol_lsm_file_open, skel.progs.pl_pol_lsm_bprm_check,
                                   skel.progs.pl_pol_lsm_socket_connect})

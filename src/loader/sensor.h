@@ -73,6 +73,8 @@ public:
     // are read against the set that produced them.
     std::uint32_t policy_bank() const;
     const std::vector<std::string>& attached_hooks() const { return attached_; }
+    // What serves each kernel function the policies in force hook: "fentry/fd_install", "kprobe/...".
+    std::vector<std::string> policy_kernel_hooks() const;
 
     // Replaces the open prefilter (struct pl_open_prefilter; the trie keys are
     // bytes without prefixlen, an exact path with its NUL, suffixes reversed).

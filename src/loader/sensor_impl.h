@@ -2,7 +2,10 @@
 // links it owns. Not for anything outside src/loader/.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include <bpf/libbpf.h>
@@ -34,6 +37,19 @@ inline bpf_link* attach_tracepoint(bpf_program* prog, const char* tracepoint)
 }
 using RingBufferPtr = std::unique_ptr<ring_buffer, Deleter<ring_buffer, ring_buffer__free>>;
 
+// An fentry/fexit/fmod_ret program loaded for one function (a second
+// instance of the sensor object sharing every map) and its link; the link
+// goes first. The object is shared with the cache below.
+struct TracingProgram {
+    std::shared_ptr<sensor> object;
+    LinkPtr link;
+};
+
+// Loaded trampoline programs, kept for the next reload into the same bank:
+// a program may not be linked twice to one function, so each bank has its
+// own, and a reload verifies only what is new. Key: bank, hook, kind, function.
+using TrampolineKey = std::tuple<std::uint32_t, std::uint32_t, int, std::string>;
+
 struct Sensor::Impl {
     SkeletonPtr skel;
     std::vector<LinkPtr> links;
@@ -47,6 +63,9 @@ struct Sensor::Impl {
     bool policy_exit_hook = false;
     bool policy_cgroup_hooks = false;
     std::vector<LinkPtr> kprobe_links;  // the loaded policies' kprobes
+    std::map<TrampolineKey, std::shared_ptr<sensor>> trampolines;
+    std::vector<TracingProgram> tracing_programs;  // and their fentry/fexit programs
+    std::vector<std::string> kernel_hooks;  // "fentry/fd_install", ...: what serves each kernel function
     bool lsm_attached[PL_HOOK_LSM_LAST - PL_HOOK_LSM_FIRST + 1] = {};
     policy::KernelTables policy_tables;  // in force, in bank policy_bank
     std::uint32_t policy_bank = 0;
@@ -62,9 +81,17 @@ struct Sensor::Impl {
     }
 };
 
-// Kprobes on the kernel functions the tables name, into `links` (policy_kernel_hooks.cpp).
+// The kernel functions the tables name: kprobes into `links`, fentry/fexit
+// programs into `tracing`, what serves each into `served` (policy_kernel_hooks.cpp).
+struct KernelHookSet {
+    std::vector<LinkPtr> links;
+    std::vector<TracingProgram> tracing;
+    std::vector<std::string> served;
+};
 bool attach_policy_kprobes(Sensor::Impl& impl, const KernelFeatures& features, const policy::KernelTables& tables,
-                           std::uint32_t bank_offset, std::vector<LinkPtr>& links, std::string* error);
+                           std::uint32_t bank, KernelHookSet& out, std::string* error);
+// Drops the cached trampoline programs the tables in force no longer use.
+void prune_trampolines(Sensor::Impl& impl, const policy::KernelTables& tables);
 // The BPF LSM programs the tables use, once each; their names into `attached`.
 bool attach_policy_lsm(Sensor::Impl& impl, const KernelFeatures& features, const policy::KernelTables& tables,
                        std::vector<std::string>& attached, std::string* error);

@@ -22,6 +22,7 @@ const std::map<std::string, long> kFsMagic = {
     {"bpf", 0xcafe4a11},
     {"tracefs", 0x74726163},
     {"securityfs", 0x73636673},
+    {"debugfs", 0x64626720},
 };
 
 std::uint64_t effective_caps()

@@ -907,6 +907,10 @@ private:
         hs.hook.cap_args = target.cap_args;
         if (target.kernel_return)
             hs.hook.flags |= PL_HOOKF_RETURN;
+        if (target.mechanism == KernelMechanism::KprobeOverride || target.mechanism == KernelMechanism::FmodRet)
+            hs.hook.flags |= PL_HOOKF_OVERRIDE;
+        if (target.syscall_regs)
+            hs.hook.flags |= PL_HOOKF_SYSCALL_REGS;
         for (std::size_t a = 0; a < res.args.size(); ++a)
             if (res.args[a].source == ArgSource::SyscallInt && res.args[a].is32)
                 hs.declared32 |= 1u << res.args[a].syscall_arg;
@@ -941,11 +945,16 @@ private:
         entry.hook_index = hook_index;
         std::string_view override_fallback;
         if (target.id < PL_SYSCALL_MAX || target.id == PL_HOOK_EXEC)
-            override_fallback = "Override needs BPF LSM or kprobe error injection, which this kernel lacks: the "
-                                "caller is killed at syscall entry instead";
-        else if (target.id >= PL_HOOK_KPROBE_FIRST && target.id < PL_HOOK_LSM_FIRST)
-            override_fallback = "Override on a kprobe cannot make the kernel function fail (Palisade does not use "
-                                "error injection): the caller is killed in the function instead";
+            override_fallback = !res.override_fallback.empty()
+                                    ? std::string_view(res.override_fallback)
+                                    : "Override needs BPF LSM or kprobe error injection, which this kernel lacks: "
+                                      "the caller is killed at syscall entry instead";
+        else if (target.id >= PL_HOOK_KPROBE_FIRST && target.id < PL_HOOK_LSM_FIRST &&
+                 target.mechanism != KernelMechanism::KprobeOverride && target.mechanism != KernelMechanism::FmodRet)
+            override_fallback = !res.override_fallback.empty()
+                                    ? std::string_view(res.override_fallback)
+                                    : "Override cannot make the kernel function fail here: the caller is killed in "
+                                      "the function instead";
         compile_actions(sel, override_fallback, entry, info, sc);
         b_.selectors[target.id << 16 | bit] = entry;
         return bit;
@@ -981,7 +990,7 @@ private:
                 throw CompileFailure{hook.loc, fmt::format("more than {} kprobes on kernel functions over all policies",
                                                            PL_HOOK_LSM_FIRST - PL_HOOK_KPROBE_FIRST)};
             target.id = id;
-            b_.kprobes.push_back({id, target.kernel_function, target.kernel_return});
+            b_.kprobes.push_back({id, target.kernel_function, target.kernel_return, target.mechanism});
         }
     }
 

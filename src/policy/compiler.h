@@ -106,7 +106,8 @@ struct KernelTables {
     struct Kprobe {
         std::uint32_t hook = 0;
         std::string function;
-        bool with_return = false;  // also a kretprobe: the hook matches at return
+        bool with_return = false;  // also a kretprobe (fentry: fexit only): the hook matches at return
+        KernelMechanism mechanism = KernelMechanism::Kprobe;
     };
     std::vector<Kprobe> kprobes;
     std::vector<PolicyInfo> info;         // index = policy id

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <unordered_map>
+#include <variant>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -286,19 +287,107 @@ HookResolution bind_kernel_args(const Hook& hook, HookTarget target, std::string
     return out;
 }
 
-// A kprobe on a kernel function, where the kernel has kprobes.
-HookResolution kernel_function_kprobe(const Hook& hook)
+bool has_override(const Hook& hook)
+{
+    for (const Selector& sel : hook.selectors)
+        for (const Action& a : sel.actions)
+            if (a.kind == ActionKind::Override)
+                return true;
+    return false;
+}
+
+std::optional<KernelFunctionInfo> function_info(const KernelCaps& caps, std::string_view function)
+{
+    return caps.kernel_function ? caps.kernel_function(function) : std::nullopt;
+}
+
+// Why Override cannot make `function` fail on this kernel; empty when it can.
+std::string override_blocker(const KernelCaps& caps, std::string_view function)
+{
+    if (!caps.kprobes)
+        return "the kernel has no kprobes";
+    if (!caps.kprobe_override)
+        return "the kernel has no bpf_override_return (CONFIG_BPF_KPROBE_OVERRIDE)";
+    auto info = function_info(caps, function);
+    if (!info)
+        return fmt::format("{} is not a function of this kernel", function);
+    if (!info->error_injectable)
+        return fmt::format("{} is not on the kernel's error-injection list", function);
+    return {};
+}
+
+// Why an fmod_ret program cannot override `function`; empty when it can. The
+// kernel allows it on security_* functions and the error-injection list.
+std::string fmod_ret_blocker(const KernelCaps& caps, const std::optional<KernelFunctionInfo>& info,
+                             std::string_view function)
+{
+    if (!caps.fmod_ret)
+        return "the kernel has no fmod_ret programs";
+    if (!info || !info->in_btf)
+        return fmt::format("{} is not in the kernel's BTF", function);
+    if (!info->fentry_args)
+        return "an argument or its result does not fit a register";
+    if (!function.starts_with("security_") && !info->error_injectable)
+        return fmt::format("{} is neither a security_* function nor on the error-injection list", function);
+    return {};
+}
+
+// A kernel function, where the kernel can probe it: fentry/fexit where its
+// BTF types the arguments, a kprobe where Override can fail it or fentry
+// cannot serve; nullopt when neither can.
+std::optional<HookResolution> kernel_function_hook(const Hook& hook, const KernelCaps& caps)
 {
     const bool ret = hook.is_return || hook.return_arg;
-    HookTarget target{.id = PL_HOOK_KPROBE_FIRST, .kernel_function = hook.call, .kernel_return = ret};
+    const auto info = function_info(caps, hook.call);
+    std::vector<std::string> notes;
+    std::string override_fallback;
+    KernelMechanism mechanism = KernelMechanism::Kprobe;
+    bool chosen = false;
+    if (has_override(hook) && !ret) {
+        if (std::string blocker = override_blocker(caps, hook.call); blocker.empty()) {
+            mechanism = KernelMechanism::KprobeOverride;
+            chosen = true;
+            notes.push_back(fmt::format("Override makes {} return the policy's errno before it runs (a kprobe with "
+                                        "bpf_override_return: the function is on the error-injection list)",
+                                        hook.call));
+        } else if (std::string fmod_blocker = fmod_ret_blocker(caps, info, hook.call); fmod_blocker.empty()) {
+            mechanism = KernelMechanism::FmodRet;
+            chosen = true;
+            notes.push_back(fmt::format("Override makes {} return the policy's errno without running it (fmod_ret)",
+                                        hook.call));
+        } else {
+            override_fallback =
+                fmt::format("Override cannot make {} fail: kprobe override: {}; fmod_ret: {}; the caller is killed in "
+                            "the function instead",
+                            hook.call, blocker, fmod_blocker);
+        }
+    }
+    if (!chosen && caps.fentry && info && info->in_btf && info->fentry_args) {
+        mechanism = KernelMechanism::Fentry;
+        chosen = true;
+        if (ret)
+            notes.push_back(fmt::format("{} is served by fexit: its arguments are read when it returns", hook.call));
+    }
+    if (!chosen) {
+        if (!caps.kprobes)
+            return std::nullopt;
+        if (caps.fentry)
+            notes.push_back(fmt::format("{} is served by a kprobe, not fentry: {}", hook.call,
+                                        !info || !info->in_btf ? "it is not in the kernel's BTF"
+                                                               : "an argument or its result does not fit a register"));
+    }
+    HookTarget target{.id = PL_HOOK_KPROBE_FIRST, .kernel_function = hook.call, .kernel_return = ret,
+                      .mechanism = mechanism};
     HookResolution out = bind_kernel_args(hook, std::move(target), hook.call);
     if (ret) {
-        // The arguments are read at entry and matched with the result at return.
+        // The arguments are read at entry (fexit: at return) and matched with the result at return.
         ArgBinding result{.source = ArgSource::SyscallInt, .syscall_arg = 6, .is32 = true};
         if (hook.return_arg)
             result.is32 = is_32bit(*hook.return_arg);
         out.return_binding = result;
     }
+    out.note = fmt::format("{}", fmt::join(notes, "; "));
+    out.override_fallback = std::move(override_fallback);
     return out;
 }
 
@@ -332,6 +421,44 @@ HookResolution unsupported(std::string reason)
     HookResolution out;
     out.support = Support::Unsupported;
     out.reason = std::move(reason);
+    return out;
+}
+
+// A `syscall: true` kprobe with Override, where the kernel can override:
+// served as Tetragon does, by a kprobe on the syscall's __x64_sys_* function
+// that returns the errno, so the syscall never runs. The reason when not.
+std::variant<HookResolution, std::string> syscall_override_kprobe(const Hook& hook, const KernelCaps& caps)
+{
+    if (hook.is_return || hook.return_arg)
+        return std::string("Override at a syscall's return cannot stop it");
+    if (!hook.list_type.empty() && hook.list_type != "syscalls")
+        return fmt::format("lists of type '{}' are served at syscall entry", hook.list_type);
+    HookResolution out;
+    out.in_kernel = true;
+    std::vector<std::string> functions;
+    for (const auto& call : hook.list_calls.empty() ? std::vector<std::string>{hook.call} : hook.list_calls) {
+        const std::string_view name = strip_syscall_prefix(call);
+        if (!syscall_number(name))
+            return fmt::format("'{}' is not a syscall of this architecture", call);
+        const bool socket_args = std::any_of(hook.args.begin(), hook.args.end(), [](const Arg& a) {
+            return a.type == ArgType::Sockaddr || a.type == ArgType::Sock;
+        });
+        if (socket_hook_of(name) && socket_args)
+            return std::string("socket syscalls are refused by the cgroup socket hooks");
+        const std::string function = fmt::format("__x64_sys_{}", name);
+        if (std::string blocker = override_blocker(caps, function); !blocker.empty())
+            return blocker;
+        HookTarget target{.id = PL_HOOK_KPROBE_FIRST, .kernel_function = function,
+                          .mechanism = KernelMechanism::KprobeOverride, .syscall_regs = true};
+        out.args.clear();
+        bind_syscall_args(hook, name, out, target);
+        out.targets.push_back(std::move(target));
+        functions.push_back(function);
+    }
+    out.note = fmt::format(
+        "served by a kprobe on {}: Override returns the policy's errno and the syscall never runs; string "
+        "arguments are matched as the caller wrote them",
+        fmt::join(functions, ", "));
     return out;
 }
 
@@ -450,6 +577,17 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps);
 
 }  // namespace
 
+const char* mechanism_name(KernelMechanism m, bool with_return)
+{
+    switch (m) {
+    case KernelMechanism::Fentry: return with_return ? "fexit" : "fentry";
+    case KernelMechanism::KprobeOverride: return "kprobe+override";
+    case KernelMechanism::FmodRet: return "fmod_ret";
+    case KernelMechanism::Kprobe: break;
+    }
+    return with_return ? "kprobe+kretprobe" : "kprobe";
+}
+
 std::optional<std::uint32_t> syscall_number(std::string_view name)
 {
     name = strip_syscall_prefix(name);
@@ -538,9 +676,10 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
         if (hook.list_type == "generated_ftrace")
             return caps.kprobes ? unsupported("generated_ftrace lists (kernel functions by pattern) are not served yet")
                                 : needs("kprobes", hook);
-        if (caps.kprobes && hook.list_calls.empty() && !hook.call.starts_with("__x64_sys_") &&
+        if ((caps.kprobes || caps.fentry) && hook.list_calls.empty() && !hook.call.starts_with("__x64_sys_") &&
             !hook.call.starts_with("sys_") && !syscall_number(hook.call))
-            return kernel_function_kprobe(hook);
+            if (auto served = kernel_function_hook(hook, caps))
+                return std::move(*served);
         // Tetragon's `syscall` defaults to true: known kernel functions are recognised first.
         if (hook.call == "fd_install" || hook.call == "security_file_open")
             return file_open_substitute(hook, hook.call);
@@ -552,7 +691,18 @@ HookResolution resolve_hook_kind(const Hook& hook, const KernelCaps& caps)
             !caps.kprobes)
             return needs("kprobes", hook);
         if (hook.syscall || hook.call.starts_with("__x64_sys_") || hook.call.starts_with("sys_")) {
+            std::string override_blocker;
+            if (has_override(hook)) {
+                auto served = syscall_override_kprobe(hook, caps);
+                if (auto* res = std::get_if<HookResolution>(&served))
+                    return std::move(*res);
+                override_blocker = std::get<std::string>(served);
+            }
             HookResolution out = resolve_syscall_kprobe(hook, caps);
+            if (!override_blocker.empty())
+                out.override_fallback = fmt::format(
+                    "Override cannot make the syscall fail ({}): the caller is killed at syscall entry instead",
+                    override_blocker);
             if (out.support != Support::Loads || !(hook.is_return || hook.return_arg))
                 return out;
             return syscall_return_probe(hook, std::move(out));

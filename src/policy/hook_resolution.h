@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,13 +17,34 @@
 
 namespace palisade::policy {
 
+// What the kernel says about one of its functions (vmlinux BTF, the
+// error-injection list); looked up by the loader, decided on here.
+struct KernelFunctionInfo {
+    bool in_btf = false;          // a BTF FUNC of that name
+    bool fentry_args = false;     // at most 6 arguments and a result, each in one register
+    bool error_injectable = false;  // on /sys/kernel/debug/error_injection/list
+};
+
 struct KernelCaps {
     bool kprobes = false;
-    bool fentry = false;
+    bool fentry = false;           // fentry/fexit with attach cookies and bpf_get_func_arg
     bool bpf_lsm = false;
     bool uprobes = false;
     bool cgroup_signal = false;  // cgroup socket programs may send signals (6.13+)
+    bool kprobe_override = false;  // bpf_override_return (CONFIG_BPF_KPROBE_OVERRIDE)
+    bool fmod_ret = false;         // fmod_ret programs (security_* and error-injectable functions)
+    // Empty, or nullopt: nothing known (no BTF): kprobes serve, without Override.
+    std::function<std::optional<KernelFunctionInfo>(std::string_view)> kernel_function;
 };
+
+// What serves a kernel function.
+enum class KernelMechanism : std::uint8_t {
+    Kprobe,          // kprobe, and kretprobe for return probes
+    KprobeOverride,  // kprobe whose Override makes the function return the errno (error injection)
+    Fentry,          // fentry, or fexit for return probes (arguments read at exit)
+    FmodRet,         // fmod_ret: Override makes the function return the errno without running
+};
+const char* mechanism_name(KernelMechanism m, bool with_return);
 
 // What a policy argument is read from at the hook point.
 enum class ArgSource {
@@ -61,6 +83,8 @@ struct HookTarget {
     // A kprobe: the kernel function to attach to; the compiler numbers the id.
     std::string kernel_function;
     bool kernel_return = false;  // a kprobe's return probe: matched when the function returns
+    KernelMechanism mechanism = KernelMechanism::Kprobe;
+    bool syscall_regs = false;   // a __x64_sys_* wrapper: the syscall's arguments behind its pt_regs
 };
 
 enum class Support {
@@ -85,6 +109,8 @@ struct HookResolution {
     int syscall_id_arg = -1;
     bool is_substitute = false;         // a kernel function served by a syscall hook
     bool in_kernel = false;             // served by a kprobe or BPF LSM program
+    // Where Override cannot fail the call: what it becomes and why (empty: the compiler's default).
+    std::string override_fallback;
     // Return probes: what matchReturnArgs reads (the syscall's result).
     std::optional<ArgBinding> return_binding;
 };

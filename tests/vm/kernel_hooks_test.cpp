@@ -1,4 +1,5 @@
-// Policy hooks inside the kernel (kprobes on kernel functions, BPF LSM), run
+// Policy hooks inside the kernel (fentry/fexit and kprobes on kernel functions,
+// kprobe Override on syscalls, BPF LSM), run
 // inside a qemu VM booted by tests/vm/vm.sh on a kernel that has them. The
 // VM's kernel is isolated, so broad enforcement harms nobody; outside a VM
 // (no PALISADE_IN_VM) every test skips. One agent serves all the policies:
@@ -204,6 +205,98 @@ int udp_from_child(const char* addr, std::uint16_t port)
     return status;
 }
 
+// syscall: true with Override: a kprobe on __x64_sys_openat that returns the
+// errno (the syscall never runs), where the kernel can override.
+const char* kSyscallOverride = R"(  kprobes:
+  - call: "sys_openat"
+    syscall: true
+    args:
+    - index: 0
+      type: "int"
+    - index: 1
+      type: "string"
+    selectors:
+    - matchArgs:
+      - index: 1
+        operator: "Prefix"
+        values: ["/tmp/vm-deny"]
+      matchActions:
+      - action: Override
+        argError: -2
+)";
+
+// The same in monitor mode: the open happens, an event is posted.
+const char* kSyscallOverrideMonitor = R"(  options:
+  - name: "policy-mode"
+    value: "monitor"
+  kprobes:
+  - call: "sys_openat"
+    syscall: true
+    args:
+    - index: 0
+      type: "int"
+    - index: 1
+      type: "string"
+    selectors:
+    - matchArgs:
+      - index: 1
+        operator: "Prefix"
+        values: ["/tmp/vm-watch"]
+      matchActions:
+      - action: Override
+        argError: -1
+)";
+
+// Override on a security_* function where kprobes cannot override: fmod_ret.
+const char* kFmodRet = R"(  kprobes:
+  - call: "security_file_open"
+    syscall: false
+    args:
+    - index: 0
+      type: "file"
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: "Prefix"
+        values: ["/tmp/vm-fmod"]
+      matchActions:
+      - action: Override
+        argError: -2
+)";
+
+// A function fentry cannot serve (kuid_t is a struct passed by value): a
+// kprobe, narrowed to one binary so nothing else in the VM dies.
+const char* kKprobeNoFentry = R"(  kprobes:
+  - call: "from_kuid_munged"
+    syscall: false
+    args:
+    - index: 0
+      type: "uint64"
+    selectors:
+    - matchBinaries:
+      - operator: "In"
+        values: ["/tmp/vm-id"]
+      matchActions:
+      - action: Sigkill
+)";
+
+// open(path) from a child: its wait status, errno in the exit code.
+int open_from_child(const char* path)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        // On the child's stack: a probe at syscall entry cannot fault in a page the child
+        // has not touched yet (fork leaves the parent's read-only data unmapped in it).
+        char copy[128] = {};
+        std::snprintf(copy, sizeof(copy), "%s", path);
+        int fd = open(copy, O_RDONLY);
+        _exit(fd >= 0 ? 0 : errno);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    return status;
+}
+
 // A child that changes its gid, then its uid (two commit_creds), and
 // re-applies its capability sets with capset() first; its wait status.
 int change_creds_in_child()
@@ -235,7 +328,8 @@ std::vector<nlohmann::json> policy_events(const std::vector<nlohmann::json>& lin
 {
     std::vector<nlohmann::json> out;
     for (const auto& line : lines)
-        if (line.value("type", "") == "policy" && line["policy"].value("hook", "") == hook)
+        if (line.value("type", "") == "policy" && line.contains("policy") &&
+            line["policy"].value("hook", "").find(hook) != std::string::npos)
             out.push_back(line["policy"]);
     return out;
 }
@@ -383,22 +477,59 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     std::ofstream("/tmp/vm-secret.txt") << "secret\n";
     std::ofstream("/tmp/vm-fd.txt") << "fd\n";
     std::ofstream("/tmp/vm-ret.txt") << "ret\n";
-    ASSERT_EQ(shell("cp /bin/true /tmp/vm-true").exit_code(), 0);
+    ASSERT_EQ(shell("cp /bin/true /tmp/vm-true && cp /usr/bin/id /tmp/vm-id").exit_code(), 0);
 
-    std::vector<std::string> args = {"--no-rules", "-e", "exec"};
+    std::vector<std::string> args = {"--no-rules", "-e", "exec", "--metrics-addr", "127.0.0.1:19465"};
     for (const auto& [name, spec] : std::vector<std::pair<std::string, std::string>>{
              {"lsm-open", kLsmOpen},
              {"lsm-connect", kLsmConnect},
              {"kprobe-exec", kKprobeExec},
              {"kprobe-fd-install", kKprobeFdInstall},
              {"kprobe-tcp-connect", kKprobeTcpConnect},
-             {"kprobe-return", kKprobeReturn}})
+             {"kprobe-return", kKprobeReturn},
+             {"syscall-override", kSyscallOverride},
+             {"syscall-override-monitor", kSyscallOverrideMonitor},
+             {"fmod-ret", kFmodRet},
+             {"kprobe-no-fentry", kKprobeNoFentry}})
         args.insert(args.end(), {"-p", write_policy(name, spec)});
     // One agent for all: under TCG each start costs seconds.
     for (const auto& [name, spec] : kernel_struct_policies())
         args.insert(args.end(), {"-p", write_policy(name, spec)});
+    std::ofstream("/tmp/vm-deny.txt") << "deny\n";
+    std::ofstream("/tmp/vm-watch.txt") << "watch\n";
+    std::ofstream("/tmp/vm-fmod.txt") << "fmod\n";
+    std::ofstream("/tmp/vm-fd2.txt") << "fd2\n";  // now: once the agent runs, opening it kills
+    // Debian's kernels lack CONFIG_BPF_KPROBE_OVERRIDE: there a syscall's Override kills at entry.
+    const bool kprobe_override =
+        shell(std::string(PALISADE_BIN) + " features").out.find("kprobe_override yes") != std::string::npos;
+    std::printf("kprobe override on this kernel: %s\n", kprobe_override ? "yes" : "no");
 
-    Shell cat_secret, cat_other, run_true, cat_fd, cat_ret;
+    // What serves each hook on this kernel, as `policy explain` says it.
+    auto explain = [](const std::string& name) {
+        Shell r = shell(std::string(PALISADE_BIN) + " policy explain /tmp/vm-policy-" + name + ".yaml");
+        return r.out + r.err;
+    };
+    const std::string explain_fd = explain("kprobe-fd-install"), explain_ret = explain("kprobe-return"),
+                      explain_override = explain("syscall-override"), explain_fmod = explain("fmod-ret"),
+                      explain_kprobe = explain("kprobe-no-fentry");
+    EXPECT_NE(explain_kprobe.find("mechanism: kprobe\n"), std::string::npos) << explain_kprobe;
+    EXPECT_NE(explain_kprobe.find("not fentry: an argument or its result does not fit a register"), std::string::npos)
+        << explain_kprobe;
+    EXPECT_NE(explain_fd.find("mechanism: fentry"), std::string::npos) << explain_fd;
+    EXPECT_NE(explain_fd.find("fentry/fd_install"), std::string::npos) << explain_fd;
+    EXPECT_NE(explain_ret.find("mechanism: fexit"), std::string::npos) << explain_ret;
+    EXPECT_NE(explain_fmod.find("mechanism: fmod_ret"), std::string::npos) << explain_fmod;
+    if (kprobe_override) {
+        EXPECT_NE(explain_override.find("kprobe+override/__x64_sys_openat"), std::string::npos) << explain_override;
+    } else {
+        EXPECT_NE(explain_override.find("override: Override cannot make the syscall fail (the kernel has no "
+                                        "bpf_override_return"),
+                  std::string::npos)
+            << explain_override;
+    }
+
+    Shell cat_secret, cat_other, run_true, cat_fd, cat_ret, cat_deny, cat_watch, cat_fmod, run_id;
+    int deny_open = 0, fmod_open = 0;
     int lsm_connect = 0, kprobe_connect = 0, open_errno = 0;
     // TCG verifies the programs slowly, more so on a busy host: wait longer than on bare metal.
     args.insert(args.begin(), "run");
@@ -415,10 +546,44 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
         run_true = shell("exec /tmp/vm-true");
         cat_fd = shell("exec cat /tmp/vm-fd.txt");
         cat_ret = shell("exec cat /tmp/vm-ret.txt");
+        cat_deny = shell("exec cat /tmp/vm-deny.txt");
+        deny_open = open_from_child("/tmp/vm-deny.txt");
+        cat_watch = shell("cat /tmp/vm-watch.txt");
+        cat_fmod = shell("exec cat /tmp/vm-fmod.txt");
+        fmod_open = open_from_child("/tmp/vm-fmod.txt");
+        run_id = shell("exec /tmp/vm-id -u");
         lsm_connect = connect_from_child(4101);
         kprobe_connect = connect_from_child(4102);
     }
     const StructActs struct_acts = kernel_struct_acts();
+    const Shell metrics = shell("curl -s http://127.0.0.1:19465/metrics");
+    // A reload while running: the new set's fentry programs (fresh loads, new cookies) attach
+    // before the old ones detach, and only the new set acts.
+    {
+        std::string policy = slurp("/tmp/vm-policy-kprobe-fd-install.yaml");
+        policy.replace(policy.find("/tmp/vm-fd"), std::string("/tmp/vm-fd").size(), "/tmp/vm-fd2");
+        std::ofstream("/tmp/vm-policy-kprobe-fd-install.yaml.new") << policy;
+        std::rename("/tmp/vm-policy-kprobe-fd-install.yaml.new", "/tmp/vm-policy-kprobe-fd-install.yaml");
+    }
+    auto count = [](const std::string& text, const std::string& what) {
+        std::size_t n = 0;
+        for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+            ++n;
+        return n;
+    };
+    for (int i = 0; i < 600 && count(agent.log(), "policies loaded") < 2; ++i)
+        usleep(100 * 1000);
+    const Shell cat_fd_old = shell("exec cat /tmp/vm-fd.txt"), cat_fd_new = shell("exec cat /tmp/vm-fd2.txt");
+    // And back: the third set reuses the programs loaded for the first one's bank (no verification).
+    {
+        std::string policy = slurp("/tmp/vm-policy-kprobe-fd-install.yaml");
+        policy.replace(policy.find("/tmp/vm-fd2"), std::string("/tmp/vm-fd2").size(), "/tmp/vm-fd");
+        std::ofstream("/tmp/vm-policy-kprobe-fd-install.yaml.new") << policy;
+        std::rename("/tmp/vm-policy-kprobe-fd-install.yaml.new", "/tmp/vm-policy-kprobe-fd-install.yaml");
+    }
+    for (int i = 0; i < 600 && count(agent.log(), "policies loaded") < 3; ++i)
+        usleep(100 * 1000);
+    const Shell cat_fd_third = shell("exec cat /tmp/vm-fd.txt");
     agent.stop();
     const palisade::test::AgentOutput output{agent.lines(), agent.log()};
     EXPECT_NE(output.log.find("policy:lsm/file_open"), std::string::npos) << output.log;
@@ -443,6 +608,84 @@ TEST(VmKernelHooks, KprobesAndLsmHooksEnforce)
     // The kretprobe on security_file_open matched the entry's path and the result.
     EXPECT_TRUE(cat_ret.killed()) << cat_ret.status;
     EXPECT_EQ(cat_ret.out, "");
+
+    // What served each kernel function was logged.
+    EXPECT_NE(output.log.find("fentry/fd_install serves"), std::string::npos) << output.log;
+    EXPECT_NE(output.log.find("fexit/security_file_open serves"), std::string::npos) << output.log;
+    if (kprobe_override) {
+        EXPECT_NE(output.log.find("kprobe+override/__x64_sys_openat serves"), std::string::npos) << output.log;
+    }
+
+    // What serves each kernel function is exported.
+    for (const char* want : {"palisade_policy_kernel_hook{mechanism=\"fentry\",function=\"fd_install\"} 1",
+                             "palisade_policy_kernel_hook{mechanism=\"fexit\",function=\"security_file_open\"} 1",
+                             "palisade_policy_kernel_hook{mechanism=\"fmod_ret\",function=\"security_file_open\"} 1",
+                             "palisade_policy_kernel_hook{mechanism=\"kprobe\",function=\"from_kuid_munged\"} 1"})
+        EXPECT_NE(metrics.out.find(want), std::string::npos) << want << "\n" << metrics.out;
+
+    // Loads: once per function and bank; the third set reused the first one's programs.
+    EXPECT_EQ(count(output.log, "fentry on fd_install: opened in"), 2u) << output.log;
+
+    // After the reload: the new prefix is enforced by the new fentry program, the old one is gone.
+    EXPECT_EQ(count(output.log, "fentry/fd_install serves"), 3u) << output.log;
+    EXPECT_TRUE(cat_fd_third.killed()) << cat_fd_third.status;
+    EXPECT_EQ(cat_fd_third.out, "");
+    EXPECT_EQ(cat_fd_old.exit_code(), 0) << cat_fd_old.status;
+    EXPECT_EQ(cat_fd_old.out, "fd\n");
+    EXPECT_TRUE(cat_fd_new.killed()) << cat_fd_new.status;
+    EXPECT_EQ(cat_fd_new.out, "");
+
+    // fentry on fd_install saw the right arguments: the descriptor and the file's path.
+    const auto fd_events = policy_events(output.lines, "fd_install");
+    ASSERT_FALSE(fd_events.empty());
+    EXPECT_EQ(fd_events.front().value("arg", ""), "/tmp/vm-fd.txt") << fd_events.front().dump();
+    ASSERT_TRUE(fd_events.front().contains("args")) << fd_events.front().dump();
+    const auto fd_arg = fd_events.front()["args"][0].get<std::int64_t>();
+    EXPECT_GE(fd_arg, 3) << fd_events.front().dump();
+    EXPECT_LT(fd_arg, 64) << fd_events.front().dump();
+    // fexit matched the path and the result 0.
+    const auto ret_events = policy_events(output.lines, "security_file_open");
+    ASSERT_FALSE(ret_events.empty());
+    EXPECT_EQ(ret_events.front().value("arg", ""), "/tmp/vm-ret.txt") << ret_events.front().dump();
+
+    EXPECT_NE(output.log.find("fmod_ret/security_file_open serves"), std::string::npos) << output.log;
+    EXPECT_NE(output.log.find("kprobe/from_kuid_munged serves"), std::string::npos) << output.log;
+
+    // The kprobe program (getuid's from_kuid_munged): the binary is killed before it prints its uid.
+    EXPECT_TRUE(run_id.killed()) << run_id.status << " " << run_id.out;
+    EXPECT_EQ(run_id.out, "");
+
+    // fmod_ret on security_file_open, Override -2: the open fails with ENOENT, nothing is read.
+    EXPECT_EQ(cat_fmod.exit_code(), 1) << cat_fmod.status;
+    EXPECT_EQ(cat_fmod.out, "");
+    EXPECT_NE(cat_fmod.err.find("No such file or directory"), std::string::npos) << cat_fmod.err;
+    ASSERT_TRUE(WIFEXITED(fmod_open)) << fmod_open;
+    EXPECT_EQ(WEXITSTATUS(fmod_open), ENOENT);
+
+    // sys_openat Override -2 in enforce mode: cat prints nothing. Where the kernel can override, the
+    // syscall never runs and fails with ENOENT; elsewhere the caller is killed at syscall entry.
+    EXPECT_EQ(cat_deny.out, "");
+    if (kprobe_override) {
+        EXPECT_EQ(cat_deny.exit_code(), 1) << cat_deny.status;
+        EXPECT_NE(cat_deny.err.find("No such file or directory"), std::string::npos) << cat_deny.err;
+        ASSERT_TRUE(WIFEXITED(deny_open)) << deny_open;
+        EXPECT_EQ(WEXITSTATUS(deny_open), ENOENT);
+    } else {
+        EXPECT_TRUE(cat_deny.killed()) << cat_deny.status;
+        EXPECT_TRUE(WIFSIGNALED(deny_open) && WTERMSIG(deny_open) == SIGKILL) << deny_open;
+    }
+    // In monitor mode the open happens and is only posted.
+    EXPECT_EQ(cat_watch.exit_code(), 0) << cat_watch.err;
+    EXPECT_EQ(cat_watch.out, "watch\n");
+    bool deny_enforced = false, watch_monitored = false;
+    for (const auto& ev : policy_events(output.lines, "sys_openat")) {
+        const std::string arg = ev.value("arg", "");
+        deny_enforced = deny_enforced || (arg == "/tmp/vm-deny.txt" && ev.value("enforced", false));
+        watch_monitored = watch_monitored || (arg == "/tmp/vm-watch.txt" && ev.value("mode", "") == "monitor" &&
+                                              !ev.value("enforced", true));
+    }
+    EXPECT_TRUE(deny_enforced) << "no enforced sys_openat event for /tmp/vm-deny.txt";
+    EXPECT_TRUE(watch_monitored) << "no monitor-mode sys_openat event for /tmp/vm-watch.txt";
 
     // Each act was posted as a policy event, named by the hook that saw it.
     std::set<std::string> hooks;

@@ -433,6 +433,8 @@ enum pl_pol_hook_flags {
     PL_HOOKF_STR_IS_PATH = 1 << 0, /* a file path: relative ones are made absolute */
     PL_HOOKF_STR_IS_FD = 1 << 1,   /* str_arg is a descriptor: the string is its file's path */
     PL_HOOKF_RETURN = 1 << 2,      /* a kernel function's return probe: entry saves the values, return matches */
+    PL_HOOKF_OVERRIDE = 1 << 3,    /* kprobe (error injection) or fmod_ret: Override makes the function return the errno */
+    PL_HOOKF_SYSCALL_REGS = 1 << 4, /* a kprobe on __x64_sys_*: the arguments are in the pt_regs its first one points to */
 };
 
 enum pl_pol_slow_kind {

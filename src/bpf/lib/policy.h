@@ -498,6 +498,7 @@ struct pl_pol_loop {
     int group_holds;
     __u32 word;
     __u16 where;
+    int refuses; /* 1: every refusing action makes the hook fail; 2: only Override (error injection) */
     int verdict;
     int error; /* with PL_VERDICT_DENY at an LSM hook: the errno it returns (negative) */
 };
@@ -635,7 +636,8 @@ static __always_inline long pl_pol_act_step_body(__u64 index, void *data, const 
     if (!p || p->mode == PL_MODE_DISABLED)
         return 0;
     int enforce = p->mode == PL_MODE_ENFORCE;
-    int refuses = pl_pol_hook_refuses(pl_pol_hook_of(l->hook));
+    /* an error-injection kprobe fails the function for Override only: Sigkill there kills as Tetragon does */
+    int refuses = l->refuses == 1 || (l->refuses == 2 && sel->action == PL_ACT_OVERRIDE);
     __u16 flags = l->where | (enforce ? 0 : PL_POLF_MONITOR);
     switch (sel->action) {
     case PL_ACT_ALLOW:
@@ -676,11 +678,12 @@ static long pl_pol_act_step_nosig(__u64 index, void *data) { return pl_pol_act_s
 
 /* Acts on every matched selector that is its policy's first match; *error
  * gets the errno a refusing hook returns. */
-static __always_inline int pl_pol_act(struct pl_pol_scratch *s, __u32 hook, __u32 tgid, __u16 where, int *error,
-                                      const int can_signal)
+static __always_inline int pl_pol_act(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook, __u32 tgid,
+                                      __u16 where, int *error, const int can_signal)
 {
     struct pl_pol_loop l = {
         .s = s, .hook = hook, .tgid = tgid, .where = where, .verdict = PL_VERDICT_PASS, .error = -1 /* EPERM */};
+    l.refuses = pl_pol_hook_refuses(pl_pol_hook_of(hook)) ? 1 : (h->flags & PL_HOOKF_OVERRIDE) ? 2 : 0;
     for (__u32 w = 0; w < PL_POL_MASK_WORDS; w++) {
         if (!s->match.w[w])
             continue;
@@ -705,7 +708,7 @@ static __always_inline int pl_pol_evaluate_err(struct pl_pol_scratch *s, const s
         if (pl_pol_mask_empty(&s->match))
             return PL_VERDICT_PASS;
     }
-    return pl_pol_act(s, hook, tgid, where, error, can_signal);
+    return pl_pol_act(s, h, hook, tgid, where, error, can_signal);
 }
 
 static __always_inline int pl_pol_evaluate(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,

@@ -423,13 +423,80 @@ TEST(PolicyCompiler, OverrideAtSyscallEntryKillsAndSaysSoOnce)
     EXPECT_EQ(sel.action, PL_ACT_OVERRIDE);
     EXPECT_EQ(sel.error, -1);
     EXPECT_EQ(r.tables.info.at(0).notes,
-              Lines{"test.yaml:17: Override needs BPF LSM or kprobe error injection, which this kernel lacks: the "
-                    "caller is killed at syscall entry instead"});
+              Lines{"test.yaml:17: Override cannot make the syscall fail (the kernel has no kprobes): the caller is "
+                    "killed at syscall entry instead"});
     Kernel k(r.tables);
     auto out = openat(k, "/etc/shadow");
     EXPECT_EQ(summary(out), Lines{"deny:0:override"});
     EXPECT_EQ(out.sent, std::vector<std::uint32_t>{9});
     EXPECT_FALSE(out.denied);
+}
+
+TEST(PolicyCompiler, SyscallOverrideOnAKprobeFailsTheCallWithTheErrno)
+{
+    CompileEnv env;
+    env.caps = {.kprobes = true, .kprobe_override = true};
+    env.caps.kernel_function = [](std::string_view name) -> std::optional<KernelFunctionInfo> {
+        return KernelFunctionInfo{.in_btf = true, .fentry_args = true, .error_injectable = name == "__x64_sys_openat"};
+    };
+    auto r = compile_ok(documents({openat_path_policy("deny", "Equal", "[/etc/shadow]", "Override, argError: -2"),
+                                   openat_path_policy("kill", "Equal", "[/etc/gshadow]", "Sigkill")}),
+                        env);
+    // The hook's note says how it is served; no note says Override kills.
+    EXPECT_EQ(r.tables.info.at(0).notes,
+              Lines{"test.yaml:7: served by a kprobe on __x64_sys_openat: Override returns the policy's errno and the "
+                    "syscall never runs; string arguments are matched as the caller wrote them"});
+    ASSERT_EQ(r.tables.kprobes.size(), 1u);  // Sigkill needs no override: the syscall tracepoint serves it
+    EXPECT_EQ(r.tables.kprobes[0].function, "__x64_sys_openat");
+    EXPECT_EQ(r.tables.kprobes[0].mechanism, KernelMechanism::KprobeOverride);
+    const std::uint32_t hook = r.tables.kprobes[0].hook;
+    EXPECT_EQ(r.tables.hooks.at(hook).flags & (PL_HOOKF_OVERRIDE | PL_HOOKF_SYSCALL_REGS),
+              PL_HOOKF_OVERRIDE | PL_HOOKF_SYSCALL_REGS);
+    EXPECT_EQ(r.tables.hooks.at(hook).str_arg, 1);
+    Kernel k(r.tables);
+    auto out = k.kernel_function({}, hook, {static_cast<std::uint64_t>(-100), 0, 0, 0, 0, 0}, "/etc/shadow");
+    EXPECT_EQ(summary(out), Lines{"deny:0:override"});
+    EXPECT_TRUE(out.denied);  // bpf_override_return with the errno: nobody is killed
+    EXPECT_EQ(out.acted.at(0).error, -2);
+    EXPECT_TRUE(out.sent.empty());
+    EXPECT_TRUE(k.kernel_function({}, hook, {}, "/etc/passwd").acted.empty());
+    // The Sigkill policy stays at syscall entry and kills.
+    EXPECT_EQ(openat(k, "/etc/gshadow").sent, std::vector<std::uint32_t>{9});
+}
+
+TEST(PolicyCompiler, SigkillOnAnOverridingKprobeKillsWithoutFailingTheCall)
+{
+    CompileEnv env;
+    env.caps = {.kprobes = true, .fentry = true, .fmod_ret = true};
+    env.caps.kernel_function = [](std::string_view) -> std::optional<KernelFunctionInfo> {
+        return KernelFunctionInfo{.in_btf = true, .fentry_args = true};
+    };
+    auto r = compile_ok(tracing_policy("guard", "  kprobes:\n"
+                                                "  - call: security_file_open\n"
+                                                "    syscall: false\n"
+                                                "    args:\n"
+                                                "    - {index: 0, type: file}\n"
+                                                "    selectors:\n"
+                                                "    - matchArgs:\n"
+                                                "      - {index: 0, operator: Prefix, values: [/secret]}\n"
+                                                "      matchActions:\n"
+                                                "      - {action: Override, argError: -13}\n"
+                                                "    - matchArgs:\n"
+                                                "      - {index: 0, operator: Prefix, values: [/kill]}\n"
+                                                "      matchActions:\n"
+                                                "      - {action: Sigkill}\n"),
+                        env);
+    ASSERT_EQ(r.tables.kprobes.size(), 1u);
+    EXPECT_EQ(r.tables.kprobes[0].mechanism, KernelMechanism::FmodRet);
+    Kernel k(r.tables);
+    const std::uint32_t hook = r.tables.kprobes[0].hook;
+    auto denied = k.kernel_function({}, hook, {}, "/secret/key");
+    EXPECT_TRUE(denied.denied);
+    EXPECT_EQ(denied.acted.at(0).error, -13);
+    EXPECT_TRUE(denied.sent.empty());
+    auto killed = k.kernel_function({}, hook, {}, "/kill/me");
+    EXPECT_FALSE(killed.denied);
+    EXPECT_EQ(killed.sent, std::vector<std::uint32_t>{9});
 }
 
 TEST(PolicyCompiler, OverrideOnASubstituteHookIsNotedOncePerAction)

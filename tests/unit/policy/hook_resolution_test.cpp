@@ -1,5 +1,7 @@
 // How each hook a policy names is served: hook points, argument sources,
 // and what is refused on which kernel.
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "policy/hook_resolution.h"
@@ -297,6 +299,145 @@ TEST(PolicyHookResolution, KernelStructArguments)
     // Where no kprobe reads them they stay unread, with the reason.
     HookResolution lsm = resolve_hook(hook(HookKind::Lsm, "file_open", {arg(0, ArgType::Skb, "skb")}), {});
     EXPECT_EQ(bindings(lsm), Lines{"unavailable: a 'skb' argument of lsm/file_open is not known before the open runs"});
+}
+
+// A kernel that knows its functions: which are in BTF (fentry fits) and on
+// the error-injection list, as the loader's KernelFunctionIndex says.
+KernelCaps kernel_with(KernelCaps caps, std::set<std::string> btf, std::set<std::string> injectable,
+                       std::set<std::string> wide = {})
+{
+    caps.kernel_function = [btf, injectable, wide](std::string_view name) -> std::optional<KernelFunctionInfo> {
+        const std::string n(name);
+        return KernelFunctionInfo{.in_btf = btf.count(n) != 0,
+                                  .fentry_args = btf.count(n) != 0 && wide.count(n) == 0,
+                                  .error_injectable = injectable.count(n) != 0};
+    };
+    return caps;
+}
+
+Hook with_action(Hook h, ActionKind kind)
+{
+    Selector sel;
+    Action a;
+    a.kind = kind;
+    a.arg_error = -2;
+    sel.actions.push_back(a);
+    h.selectors.push_back(sel);
+    return h;
+}
+
+const KernelMechanism* mechanism_of(const HookResolution& r)
+{
+    return r.targets.size() == 1 ? &r.targets[0].mechanism : nullptr;
+}
+
+TEST(PolicyHookResolution, FentryServesKernelFunctionsInBtf)
+{
+    const KernelCaps caps = kernel_with({.kprobes = true, .fentry = true}, {"fd_install", "security_file_open"},
+                                        {}, {"security_file_open"});
+    const std::vector<Arg> args{arg(0, ArgType::Int, "int"), arg(1, ArgType::File, "file")};
+    HookResolution fd = resolve_hook(kprobe("fd_install", args, false), caps);
+    ASSERT_NE(mechanism_of(fd), nullptr);
+    EXPECT_EQ(*mechanism_of(fd), KernelMechanism::Fentry);
+    EXPECT_EQ(mechanism_name(fd.targets[0].mechanism, fd.targets[0].kernel_return), std::string("fentry"));
+    EXPECT_EQ(bindings(fd), (Lines{"int32 0", "string"}));  // the same argument reading as a kprobe
+    EXPECT_EQ(fd.note, "");
+
+    // A return probe: fexit, which has the arguments and the result.
+    Hook ret = kprobe("fd_install", args, false);
+    ret.is_return = true;
+    HookResolution fexit = resolve_hook(ret, caps);
+    ASSERT_NE(mechanism_of(fexit), nullptr);
+    EXPECT_EQ(*mechanism_of(fexit), KernelMechanism::Fentry);
+    EXPECT_TRUE(fexit.targets[0].kernel_return);
+    EXPECT_EQ(mechanism_name(KernelMechanism::Fentry, true), std::string("fexit"));
+    EXPECT_EQ(fexit.note, "fd_install is served by fexit: its arguments are read when it returns");
+
+    // Not in BTF, or an argument wider than a register: a kprobe, and the note says why.
+    HookResolution tcp = resolve_hook(kprobe("tcp_connect", {arg(0, ArgType::Sock, "sock")}, false), caps);
+    ASSERT_NE(mechanism_of(tcp), nullptr);
+    EXPECT_EQ(*mechanism_of(tcp), KernelMechanism::Kprobe);
+    EXPECT_EQ(tcp.note, "tcp_connect is served by a kprobe, not fentry: it is not in the kernel's BTF");
+    HookResolution wide = resolve_hook(kprobe("security_file_open", {arg(0, ArgType::File, "file")}, false), caps);
+    EXPECT_EQ(wide.note, "security_file_open is served by a kprobe, not fentry: an argument or its result does not "
+                         "fit a register");
+
+    // fentry without kprobes: what fentry cannot serve falls back to the syscall substitute.
+    const KernelCaps fentry_only = kernel_with({.fentry = true}, {"fd_install"}, {});
+    EXPECT_EQ(*mechanism_of(resolve_hook(kprobe("fd_install", args, false), fentry_only)), KernelMechanism::Fentry);
+    HookResolution substitute = resolve_hook(kprobe("security_file_open", args, false), fentry_only);
+    EXPECT_TRUE(substitute.is_substitute);
+    EXPECT_EQ(targets(substitute), kOpenTargets);
+}
+
+TEST(PolicyHookResolution, OverrideOnKernelFunctionsWhereTheKernelCanOverride)
+{
+    const std::vector<Arg> file{arg(0, ArgType::File, "file")};
+    const Hook open = with_action(kprobe("security_file_open", file, false), ActionKind::Override);
+    const Hook alloc = with_action(kprobe("should_failslab", {}, false), ActionKind::Override);
+    const Hook fd = with_action(kprobe("fd_install", {}, false), ActionKind::Override);
+    const std::set<std::string> btf{"security_file_open", "should_failslab", "fd_install"};
+
+    // Error injection by kprobe: only functions on the list.
+    const KernelCaps injecting =
+        kernel_with({.kprobes = true, .fentry = true, .kprobe_override = true, .fmod_ret = true}, btf,
+                    {"should_failslab"});
+    EXPECT_EQ(*mechanism_of(resolve_hook(alloc, injecting)), KernelMechanism::KprobeOverride);
+    // security_* functions: fmod_ret, where the kprobe cannot.
+    EXPECT_EQ(*mechanism_of(resolve_hook(open, injecting)), KernelMechanism::FmodRet);
+    // Neither: served (by fentry), and Override kills, saying why.
+    HookResolution none = resolve_hook(fd, injecting);
+    EXPECT_EQ(*mechanism_of(none), KernelMechanism::Fentry);
+    EXPECT_EQ(none.override_fallback,
+              "Override cannot make fd_install fail: kprobe override: fd_install is not on the kernel's "
+              "error-injection list; fmod_ret: fd_install is neither a security_* function nor on the "
+              "error-injection list; the caller is killed in the function instead");
+
+    // Debian's kernels: no bpf_override_return, fmod_ret on security_* only.
+    const KernelCaps debian = kernel_with({.kprobes = true, .fentry = true, .fmod_ret = true}, btf, {});
+    EXPECT_EQ(*mechanism_of(resolve_hook(open, debian)), KernelMechanism::FmodRet);
+    EXPECT_NE(resolve_hook(alloc, debian).override_fallback.find("the kernel has no bpf_override_return"),
+              std::string::npos);
+    // A Sigkill policy on the same function is not forced onto an overriding program.
+    EXPECT_EQ(*mechanism_of(resolve_hook(with_action(kprobe("security_file_open", file, false), ActionKind::Sigkill),
+                                         debian)),
+              KernelMechanism::Fentry);
+}
+
+TEST(PolicyHookResolution, SyscallOverrideUsesAKprobeOnTheSyscallWhereTheKernelCanOverride)
+{
+    const std::vector<Arg> args{arg(0, ArgType::Int, "int"), arg(1, ArgType::String, "string")};
+    const Hook openat = with_action(kprobe("sys_openat", args), ActionKind::Override);
+    const KernelCaps caps = kernel_with({.kprobes = true, .fentry = true, .kprobe_override = true},
+                                        {"__x64_sys_openat"}, {"__x64_sys_openat"});
+    HookResolution r = resolve_hook(openat, caps);
+    EXPECT_EQ(r.support, Support::Loads);
+    ASSERT_EQ(r.targets.size(), 1u);
+    EXPECT_EQ(r.targets[0].kernel_function, "__x64_sys_openat");
+    EXPECT_EQ(r.targets[0].mechanism, KernelMechanism::KprobeOverride);
+    EXPECT_TRUE(r.targets[0].syscall_regs);
+    EXPECT_EQ(r.targets[0].str_arg, 1);
+    EXPECT_EQ(r.targets[0].str_kind, PL_STR_USER);
+    EXPECT_EQ(bindings(r), (Lines{"int32 0", "string"}));
+    EXPECT_EQ(r.note, "served by a kprobe on __x64_sys_openat: Override returns the policy's errno and the syscall "
+                      "never runs; string arguments are matched as the caller wrote them");
+
+    // Without Override the syscall tracepoint serves, as before.
+    EXPECT_EQ(targets(resolve_hook(kprobe("sys_openat", args), caps)), Lines{"sys_openat str=1 dirfd=0 path"});
+    // Where the kernel cannot override: the syscall entry, and why Override kills there.
+    const KernelCaps no_override = kernel_with({.kprobes = true, .fentry = true}, {"__x64_sys_openat"}, {});
+    HookResolution entry = resolve_hook(openat, no_override);
+    EXPECT_EQ(targets(entry), Lines{"sys_openat str=1 dirfd=0 path"});
+    EXPECT_EQ(entry.override_fallback, "Override cannot make the syscall fail (the kernel has no "
+                                       "bpf_override_return (CONFIG_BPF_KPROBE_OVERRIDE)): the caller is killed at "
+                                       "syscall entry instead");
+    // On this host's kind of kernel (no kprobes) nothing changes.
+    EXPECT_EQ(targets(resolve_hook(openat, {})), Lines{"sys_openat str=1 dirfd=0 path"});
+    // connect with an address stays on the cgroup hook, which refuses by itself.
+    const Hook connect =
+        with_action(kprobe("sys_connect", {arg(1, ArgType::Sockaddr, "sockaddr")}), ActionKind::Override);
+    EXPECT_EQ(targets(resolve_hook(connect, kernel_with(caps, {}, {"__x64_sys_connect"}))),
+              Lines{"cgroup/connect str=none dirfd=none"});
 }
 
 TEST(PolicyHookResolution, RefusedHooks)

@@ -61,7 +61,7 @@ struct Acted {
 
 struct Outcome {
     std::vector<Acted> acted;
-    bool denied = false;              // PL_VERDICT_DENY from a cgroup hook
+    bool denied = false;              // PL_VERDICT_DENY: the hook fails the call (error: the errno)
     std::vector<std::uint32_t> sent;  // bpf_send_signal calls
     std::string str;                  // the string as matched (made absolute for paths)
     bool str_truncated = false;
@@ -214,6 +214,24 @@ public:
                 absolute_path(s, h, task);
         }
         evaluate(s, h, nr, task, now_ns, out);
+        return out;
+    }
+
+    // A kernel function's program (kprobe, fentry, fmod_ret): the hook id is
+    // its cookie, `str` what its string argument names.
+    Outcome kernel_function(const Task& task, std::uint32_t hook, std::array<std::uint64_t, 6> args,
+                            std::optional<std::string> str = std::nullopt, std::uint64_t now_ns = 0)
+    {
+        Outcome out;
+        auto it = t_.hooks.find(hook);
+        if (hook < PL_HOOK_KPROBE_FIRST || hook >= PL_HOOK_LSM_FIRST || it == t_.hooks.end() ||
+            mask_empty(it->second.all))
+            return out;
+        Scratch s;
+        s.args = args;
+        if (it->second.str_arg < 6 && str)
+            s.str = str->substr(0, PL_POL_STR_MAX - 1);
+        evaluate(s, it->second, hook, task, now_ns, out);
         return out;
     }
 
@@ -463,7 +481,13 @@ private:
         if (sel.policy >= t_.policies.size() || t_.policies[sel.policy].mode == PL_MODE_DISABLED)
             return;
         const bool enforce = t_.policies[sel.policy].mode == PL_MODE_ENFORCE;
-        const bool socket_hook = hook >= PL_HOOK_CONNECT;
+        // pl_pol_act: the cgroup and LSM hooks fail the call for every refusing
+        // action, an error-injection kprobe or fmod_ret for Override only.
+        const bool refusing_hook = (hook >= PL_HOOK_CONNECT && hook <= PL_HOOK_BIND) ||
+                                   (hook >= PL_HOOK_LSM_FIRST && hook <= PL_HOOK_LSM_LAST);
+        const auto hook_it = t_.hooks.find(hook);
+        const bool injects = hook_it != t_.hooks.end() && (hook_it->second.flags & PL_HOOKF_OVERRIDE);
+        const bool socket_hook = refusing_hook || (injects && sel.action == PL_ACT_OVERRIDE);
         std::uint16_t flags = PL_POLF_AT_ENTRY | (enforce ? 0 : PL_POLF_MONITOR);
         Acted a;
         a.policy = sel.policy < t_.info.size() ? t_.info[sel.policy].name : "?";
