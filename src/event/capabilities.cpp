@@ -30,6 +30,11 @@ constexpr std::string_view kSecureBits[] = {
 
 }  // namespace
 
+std::string_view known_capability_name(int cap)
+{
+    return cap >= 0 && static_cast<std::size_t>(cap) < std::size(kCapabilities) ? kCapabilities[cap] : "";
+}
+
 std::string capability_name(int cap)
 {
     if (cap >= 0 && static_cast<std::size_t>(cap) < std::size(kCapabilities))

@@ -1,5 +1,7 @@
 #include "rules/fields/value_names.h"
 
+#include "event/capabilities.h"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -277,21 +279,6 @@ constexpr NamedBits kExecFlags[] = {
     flag("EXE_FROM_MEMFD", PL_EXEC_MEMFD),
 };
 
-// sinsp_utils::caps_to_string's table: bit i has name i.
-constexpr std::array<const char*, 41> kCapabilityNames = {
-    "CAP_CHOWN",          "CAP_DAC_OVERRIDE",  "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",         "CAP_KILL",          "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",        "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",      "CAP_NET_RAW",       "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",     "CAP_SYS_RAWIO",     "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",      "CAP_SYS_ADMIN",     "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",   "CAP_SYS_TIME",      "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",          "CAP_AUDIT_WRITE",   "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",   "CAP_MAC_ADMIN",     "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",  "CAP_AUDIT_READ",    "CAP_PERFMON",         "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-
 template <class Int>
 void append_number(Int value, std::string& out, int base = 10) {
     char digits[24];
@@ -345,12 +332,14 @@ bool append_signal_name(std::int64_t signal, std::string& out) {
     return true;
 }
 
+// As sinsp_utils::caps_to_string: the names of the known bits set.
 void append_capabilities(std::uint64_t caps, std::string& out) {
     bool first = true;
-    for (std::size_t bit = 0; bit < kCapabilityNames.size(); ++bit) {
-        if (!(caps & (std::uint64_t{1} << bit))) continue;
+    for (int bit = 0; bit < 64; ++bit) {
+        const std::string_view name = known_capability_name(bit);
+        if (!(caps & (std::uint64_t{1} << bit)) || name.empty()) continue;
         if (!first) out += ' ';
-        out += kCapabilityNames[bit];
+        out += name;
         first = false;
     }
 }
