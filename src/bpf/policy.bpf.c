@@ -141,9 +141,7 @@ int pl_pol_sys_exit(struct bpf_raw_tracepoint_args *ctx)
     struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
     if (!s || pl_pol_syscall_values(s, h, (struct pt_regs *)ctx->args[0]) < 0)
         return 0;
-    s->ret = ctx->args[1];
-    if (h->arg32 & (1 << 6))
-        s->ret = (__u64)(__s64)(__s32)s->ret;
+    pl_pol_set_ret(s, h, ctx->args[1]);
     pl_pol_evaluate(s, h, hook, tgid, 0);
     return 0;
 }
@@ -156,11 +154,9 @@ SEC("uprobe")
 int pl_pol_uprobe(struct pt_regs *ctx)
 {
     __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
-    if (!pl_pol_cookie_in(hook, PL_HOOK_UPROBE_FIRST, PL_HOOK_KPROBE_FIRST))
-        return 0;
     struct pl_pol_hook *h;
     __u32 tgid;
-    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
+    struct pl_pol_scratch *s = pl_pol_begin_cookie(hook, PL_HOOK_UPROBE_FIRST, PL_HOOK_KPROBE_FIRST, &h, &tgid);
     if (!s)
         return 0;
     pl_pol_reset(s);
@@ -176,11 +172,9 @@ SEC("usdt")
 int pl_pol_usdt(struct pt_regs *ctx)
 {
     __u32 hook = (__u32)bpf_usdt_cookie(ctx);
-    if (!pl_pol_cookie_in(hook, PL_HOOK_UPROBE_FIRST, PL_HOOK_KPROBE_FIRST))
-        return 0;
     struct pl_pol_hook *h;
     __u32 tgid;
-    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
+    struct pl_pol_scratch *s = pl_pol_begin_cookie(hook, PL_HOOK_UPROBE_FIRST, PL_HOOK_KPROBE_FIRST, &h, &tgid);
     if (!s)
         return 0;
     pl_pol_reset(s);

@@ -176,11 +176,9 @@ static __always_inline void pl_kpol_syscall_args(struct pl_pol_scratch *s, struc
 static __always_inline int pl_kpol_kprobe_entry(struct pt_regs *ctx, const int can_override)
 {
     __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
-    if (!pl_pol_cookie_in(hook, PL_HOOK_KPROBE_FIRST, PL_HOOK_LSM_FIRST))
-        return 0;
     struct pl_pol_hook *h;
     __u32 tgid;
-    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
+    struct pl_pol_scratch *s = pl_pol_begin_cookie(hook, PL_HOOK_KPROBE_FIRST, PL_HOOK_LSM_FIRST, &h, &tgid);
     if (!s)
         return 0;
     pl_pol_reset(s);
@@ -196,7 +194,7 @@ static __always_inline int pl_kpol_kprobe_entry(struct pt_regs *ctx, const int c
     }
     int error = 0;
     if (pl_pol_evaluate_err(s, h, hook, tgid, PL_POLF_AT_ENTRY, &error, 1) == PL_VERDICT_DENY && can_override)
-        bpf_override_return(ctx, error >= -4095 && error < 0 ? error : -1); /* the function never runs */
+        bpf_override_return(ctx, pl_pol_errno(error)); /* the function never runs */
     return 0;
 }
 
@@ -212,11 +210,9 @@ SEC("kretprobe")
 int pl_pol_kretprobe(struct pt_regs *ctx)
 {
     __u32 hook = (__u32)bpf_get_attach_cookie(ctx);
-    if (!pl_pol_cookie_in(hook, PL_HOOK_KPROBE_FIRST, PL_HOOK_LSM_FIRST))
-        return 0;
     struct pl_pol_hook *h;
     __u32 tgid;
-    struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
+    struct pl_pol_scratch *s = pl_pol_begin_cookie(hook, PL_HOOK_KPROBE_FIRST, PL_HOOK_LSM_FIRST, &h, &tgid);
     if (!s)
         return 0;
     struct pl_kpol_call call = {.tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook};
@@ -225,9 +221,7 @@ int pl_pol_kretprobe(struct pt_regs *ctx)
         return 0;
     bpf_probe_read_kernel(s, sizeof(*s), saved);
     bpf_map_delete_elem(&pl_kpol_calls, &call);
-    s->ret = PT_REGS_RC(ctx);
-    if (h->arg32 & (1 << 6))
-        s->ret = (__u64)(__s64)(__s32)s->ret;
+    pl_pol_set_ret(s, h, PT_REGS_RC(ctx));
     pl_pol_evaluate(s, h, hook, tgid, 0);
     return 0;
 }
@@ -270,16 +264,14 @@ static __always_inline int pl_kpol_trampoline(void *ctx, const int kind)
     pl_kpol_read_args(s, h);
     if (kind == PL_TRAMP_EXIT) {
         /* fexit still has the arguments: no entry program, no saved state */
-        s->ret = ret;
-        if (h->arg32 & (1 << 6))
-            s->ret = (__u64)(__s64)(__s32)s->ret;
+        pl_pol_set_ret(s, h, ret);
         pl_pol_evaluate(s, h, hook, tgid, 0);
         return 0;
     }
     int error = 0;
     if (pl_pol_evaluate_err(s, h, hook, tgid, PL_POLF_AT_ENTRY, &error, 1) == PL_VERDICT_DENY &&
         kind == PL_TRAMP_MODIFY_RETURN)
-        return error >= -4095 && error < 0 ? error : -1; /* the function does not run */
+        return pl_pol_errno(error); /* the function does not run */
     return 0;
 }
 
@@ -304,7 +296,7 @@ static __always_inline int pl_kpol_lsm(__u32 raw_hook, __u64 *ctx, const __u32 n
     __u32 hook = pl_pol_banked(pl_pol_active_bank(), raw_hook);
     int ret = (int)ctx[nargs];
     if (ret) /* an earlier program refused: keep its errno (the verifier wants -4095..0) */
-        return ret >= -4095 && ret < 0 ? ret : -1;
+        return pl_pol_errno(ret);
     struct pl_pol_hook *h;
     __u32 tgid;
     struct pl_pol_scratch *s = pl_pol_begin(hook, &h, &tgid);
@@ -315,7 +307,7 @@ static __always_inline int pl_kpol_lsm(__u32 raw_hook, __u64 *ctx, const __u32 n
     pl_kpol_read_args(s, h);
     int error = 0;
     if (pl_pol_evaluate_err(s, h, hook, tgid, PL_POLF_AT_ENTRY, &error, 1) == PL_VERDICT_DENY)
-        return error >= -4095 && error < 0 ? error : -1;
+        return pl_pol_errno(error);
     return 0;
 }
 

@@ -293,6 +293,28 @@ static __always_inline struct pl_pol_scratch *pl_pol_begin(__u32 banked, struct 
     return pl_pol_scratch();
 }
 
+/* pl_pol_begin for a probe whose cookie is its banked hook id, checked to be
+ * one of [first, end): a link from another kind of hook evaluates nothing. */
+static __always_inline struct pl_pol_scratch *pl_pol_begin_cookie(__u32 banked, __u32 first, __u32 end,
+                                                                  struct pl_pol_hook **h, __u32 *tgid)
+{
+    if (!pl_pol_cookie_in(banked, first, end))
+        return NULL;
+    return pl_pol_begin(banked, h, tgid);
+}
+
+/* The hook's result, sign-extended when the policy declares it 32-bit. */
+static __always_inline void pl_pol_set_ret(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u64 ret)
+{
+    s->ret = h->arg32 & (1 << 6) ? (__u64)(__s64)(__s32)ret : ret;
+}
+
+/* An errno the kernel accepts as a hook's return (-4095..-1); -1 (EPERM) otherwise. */
+static __always_inline int pl_pol_errno(int error)
+{
+    return error >= -4095 && error < 0 ? error : -1;
+}
+
 static __always_inline void pl_pol_value_table(struct pl_pol_scratch *s, const struct pl_pol_hook *h, __u32 hook,
                                                int table, __u64 value)
 {
