@@ -13,8 +13,9 @@ packages=(
   # the CRI client: gRPC and protobuf, and the compilers for its stubs
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # tests and benchmarks (libclang-rt: libFuzzer and the sanitizers for clang; valgrind:
-  # bench/rules_instructions.sh counts instructions per event with callgrind)
-  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev valgrind
+  # bench/rules_instructions.sh counts instructions per event with callgrind; linux-perf:
+  # bench/bpf_share.sh samples where the open loop's CPU goes)
+  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev valgrind linux-perf
   # kernel tests use these tools
   procps iproute2 bsdutils openssl
   # the USDT policy test builds a program with probes (sys/sdt.h)
