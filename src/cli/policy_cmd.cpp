@@ -11,7 +11,6 @@
 #include <spdlog/spdlog.h>
 
 #include "loader/kernel_symbols.h"
-#include "loader/kernel_functions.h"
 #include "output/format.h"
 #include "policy/parser.h"
 #include "proc/proc_snapshot.h"
@@ -127,11 +126,10 @@ policy::CompileEnv host_compile_env(const KernelFeatures& features, policy::Mode
                 .uprobes = features.uprobe, .cgroup_signal = features.cgroup_signal,
                 .kprobe_override = features.kprobe_override, .fmod_ret = features.fmod_ret};
     env.kernel_function_exists = [](const std::string& name) { return running_kernel_symbols().has_function(name); };
-    if (features.kprobe || features.fentry) {
-        // BTF and the error-injection list decide fentry and Override per function: read once, when asked.
-        auto functions = std::make_shared<KernelFunctionIndex>();
-        env.caps.kernel_function = [functions](std::string_view name) { return functions->lookup(name); };
-    }
+    if (features.kprobe || features.fentry)
+        // BTF and the error-injection list decide fentry and Override per function, read when asked
+        // and released with the rest after each compile.
+        env.caps.kernel_function = [](std::string_view name) { return running_kernel_symbols().function_info(name); };
     env.default_mode = default_mode;
     const std::string cgroup2 = find_cgroup2_mount();
     env.cgroup_id = [cgroup2](const std::string& path) -> std::optional<std::uint64_t> {

@@ -1,7 +1,9 @@
-// Whether the running kernel has a function of a given name, without loading
-// anything: the kernel's BTF (/sys/kernel/btf/vmlinux) first, /proc/kallsyms
-// for what BTF does not describe (loaded modules' functions). Used by policy
-// validation and loading to refuse a kprobe on a function that is not there.
+// The running kernel's functions, without loading anything: whether one exists
+// (the kernel's BTF, /sys/kernel/btf/vmlinux, first; /proc/kallsyms for what
+// BTF does not describe, loaded modules' functions), used by policy validation
+// and loading to refuse a kprobe on a function that is not there; and what hook
+// resolution needs to pick a mechanism (does BTF type it so that fentry can
+// serve it, is it on the error-injection list so that Override can fail it).
 #pragma once
 
 #include <memory>
@@ -11,6 +13,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "policy/hook_resolution.h"
 
 struct btf;
 
@@ -29,17 +33,23 @@ public:
     // Thread-safe: the sources are read on first use; functions found are remembered.
     std::optional<bool> has_function(std::string_view name);
 
-    // Frees the parsed BTF and kallsyms (several MiB) once a compile is done;
-    // functions found stay known, the sources are read again for another name.
+    // BTF and the error-injection list on `name`; nullopt when neither can be read.
+    std::optional<policy::KernelFunctionInfo> function_info(std::string_view name);
+
+    // Frees the parsed BTF, kallsyms and error-injection list (several MiB)
+    // once a compile is done; functions found stay known, the sources are read
+    // again for another name.
     void release_sources();
 
 private:
     void load_btf();
     void load_kallsyms();
+    void load_error_injection();
 
     std::string btf_path_, kallsyms_path_;
     std::mutex mutex_;
-    bool btf_tried_ = false, kallsyms_tried_ = false;
+    bool btf_tried_ = false, kallsyms_tried_ = false, injection_tried_ = false;
+    std::optional<std::unordered_set<std::string>> injectable_;  // the error-injection list
     struct BtfFree {
         void operator()(btf* b) const;
     };
@@ -47,6 +57,9 @@ private:
     std::optional<std::unordered_set<std::string>> kallsyms_;  // text symbols
     std::unordered_map<std::string, bool> answers_;  // functions found
 };
+
+// "func\tTYPE" lines of /sys/kernel/debug/error_injection/list: the names.
+std::unordered_set<std::string> parse_error_injection_list(std::string_view text);
 
 // The process-wide instance over the running kernel.
 KernelSymbols& running_kernel_symbols();

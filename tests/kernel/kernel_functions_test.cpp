@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "loader/kernel_functions.h"
+#include "loader/kernel_symbols.h"
 
 namespace palisade {
 namespace {
@@ -21,18 +21,18 @@ TEST(KernelFunctions, BtfSaysWhichFunctionsFentryCanServe)
 {
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
         GTEST_SKIP() << "this kernel has no /sys/kernel/btf/vmlinux";
-    KernelFunctionIndex index;
+    KernelSymbols index;
     // fd_install(unsigned int fd, struct file *file): a number and a pointer.
-    auto fd = index.lookup("fd_install");
+    auto fd = index.function_info("fd_install");
     ASSERT_TRUE(fd.has_value());
     EXPECT_TRUE(fd->in_btf);
     EXPECT_TRUE(fd->fentry_args);
     // from_kuid_munged(struct user_namespace *, kuid_t): kuid_t is a struct passed by value.
-    auto kuid = index.lookup("from_kuid_munged");
+    auto kuid = index.function_info("from_kuid_munged");
     ASSERT_TRUE(kuid.has_value());
     EXPECT_TRUE(kuid->in_btf);
     EXPECT_FALSE(kuid->fentry_args);
-    auto missing = index.lookup("palisade_no_such_function");
+    auto missing = index.function_info("palisade_no_such_function");
     ASSERT_TRUE(missing.has_value());
     EXPECT_FALSE(missing->in_btf);
     EXPECT_FALSE(missing->error_injectable);

@@ -302,7 +302,7 @@ TEST(PolicyHookResolution, KernelStructArguments)
 }
 
 // A kernel that knows its functions: which are in BTF (fentry fits) and on
-// the error-injection list, as the loader's KernelFunctionIndex says.
+// the error-injection list, as the loader's KernelSymbols::function_info says.
 KernelCaps kernel_with(KernelCaps caps, std::set<std::string> btf, std::set<std::string> injectable,
                        std::set<std::string> wide = {})
 {
